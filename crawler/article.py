@@ -1,0 +1,141 @@
+"""The one record that travels the pipeline and becomes an ``articles`` row.
+
+Page data wins over feed data where both exist (the page is the article; the feed is a teaser), and
+feed data fills whatever the page lacks, so an article is never poorer than its feed entry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from crawler.extract import Extracted
+from crawler.feeds import FeedEntry
+from crawler.urls import canonical_url, is_trustworthy_canonical
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class Article:
+    url: str  # canonical
+    outlet: str | None = None
+    title: str | None = None
+    author: str | None = None
+    published_at: str | None = None
+    lang: str | None = None
+    summary: str | None = None
+    text: str = ""
+    word_count: int = 0
+    feed: str | None = None
+    guid: str | None = None
+    sitename: str | None = None
+    fetch_status: int | None = None
+    source: str = "page"  # page | feed | import
+    relevant: bool = False
+    relevance_score: float | None = None
+    matched_terms: list[str] = field(default_factory=list)
+    duplicate_of: int | None = None
+    story_id: int | None = None
+    credited_source: str | None = None
+    # Every URL form that led here, with its kind (link, request, redirect, guid), for article_urls.
+    url_forms: list[tuple[str, str]] = field(default_factory=list)
+
+    def row(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("url_forms")
+        return data
+
+
+def word_count(text: str | None) -> int:
+    return len(_WORD.findall(text or ""))
+
+
+def _first(*values: str | None) -> str | None:
+    for value in values:
+        if value and value.strip():
+            return value.strip()
+    return None
+
+
+def from_page(
+    *,
+    page_url: str,
+    extracted: Extracted,
+    entry: FeedEntry | None,
+    feed_name: str | None,
+    outlet: str | None,
+    feed_lang: str | None,
+    status: int | None,
+    url_forms: list[tuple[str, str]],
+) -> Article:
+    """Merge what the page says with what its feed entry said."""
+    canonical = canonical_url(page_url)
+    if is_trustworthy_canonical(page_url, extracted.canonical_url):
+        try:
+            canonical = canonical_url(extracted.canonical_url or page_url)
+        except ValueError:
+            pass
+    entry = entry or FeedEntry(link=None, guid=None)
+    text = extracted.text or ""
+    summary = _first(entry.summary, extracted.description)
+    return Article(
+        url=canonical,
+        outlet=outlet or extracted.sitename,
+        title=_first(extracted.title, entry.title),
+        author=_first(extracted.author, entry.author),
+        published_at=_first(entry.published_at, extracted.published_at),
+        lang=_first(extracted.lang, feed_lang),
+        summary=summary,
+        text=text or (summary or ""),
+        word_count=word_count(text or summary),
+        feed=feed_name,
+        guid=entry.guid,
+        sitename=extracted.sitename,
+        fetch_status=status,
+        source="page" if text else "feed",
+        url_forms=_forms(url_forms, entry),
+    )
+
+
+def from_entry(
+    *,
+    entry: FeedEntry,
+    feed_name: str | None,
+    outlet: str | None,
+    feed_lang: str | None,
+    status: int | None,
+    url_forms: list[tuple[str, str]],
+) -> Article:
+    """An article known only from its feed entry (the page is gone or is not HTML)."""
+    assert entry.link
+    return Article(
+        url=canonical_url(entry.link),
+        outlet=outlet,
+        title=entry.title,
+        author=entry.author,
+        published_at=entry.published_at,
+        lang=feed_lang,
+        summary=entry.summary,
+        text=entry.summary or "",
+        word_count=word_count(entry.summary),
+        feed=feed_name,
+        guid=entry.guid,
+        fetch_status=status,
+        source="feed",
+        url_forms=_forms(url_forms, entry),
+    )
+
+
+def _forms(forms: list[tuple[str, str]], entry: FeedEntry) -> list[tuple[str, str]]:
+    out = list(forms)
+    if entry.guid:
+        out.append((entry.guid, "guid"))
+    seen: set[str] = set()
+    unique = []
+    for url, kind in out:
+        if url and url not in seen:
+            seen.add(url)
+            unique.append((url, kind))
+    return unique

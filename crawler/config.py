@@ -1,0 +1,240 @@
+"""Load and validate feeds.yaml.
+
+The file is the user's; a mistake in it must cost them one clear line that names the place
+(file, line, field) and must never half-apply. So the whole file is parsed and validated before
+anything else runs, and every error is turned into a :class:`ConfigError` carrying the line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class ConfigError(Exception):
+    """A feeds.yaml problem, already phrased for the user (one line)."""
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from ``90``, ``"45s"``, ``"30m"``, ``"2h"``, ``"1d"`` or ``"1w"``."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30m, 2h or 1d")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"{value!r} is not a duration such as 30m, 2h or 1d")
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds <= 0:
+        raise ValueError("a duration must be positive")
+    return seconds
+
+
+def _http_url(value: str) -> str:
+    value = value.strip()
+    if not re.match(r"^https?://[^/\s]+", value, re.IGNORECASE):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FeedConfig(_Strict):
+    """One feed (or news sitemap) to poll."""
+
+    name: str = Field(min_length=1)
+    url: str
+    outlet: str = Field(min_length=1)
+    lang: str | None = None
+    poll_every: float | None = None
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _http_url(value)
+
+    @field_validator("poll_every", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float | None:
+        return None if value is None else parse_duration(value)
+
+    @field_validator("lang")
+    @classmethod
+    def _lang(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$", value):
+            raise ValueError(f"{value!r} is not a language code such as en, uk or pt-BR")
+        return value.lower().replace("_", "-")
+
+
+class TopicConfig(_Strict):
+    """A named topic query; scored by the relevance stage."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    query: str = Field(min_length=1)
+
+
+class Defaults(_Strict):
+    """Settings that apply to every feed unless the feed says otherwise."""
+
+    poll_every: float | None = None
+    lang: str | None = None
+
+    @field_validator("poll_every", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float | None:
+        return None if value is None else parse_duration(value)
+
+
+class Config(_Strict):
+    feeds: list[FeedConfig] = Field(default_factory=list)
+    sitemaps: list[FeedConfig] = Field(default_factory=list)
+    topics: list[TopicConfig] = Field(default_factory=list)
+    defaults: Defaults = Field(default_factory=Defaults)
+
+    def sources(self) -> list[tuple[str, FeedConfig]]:
+        """Every configured source as (kind, config), kind being ``feed`` or ``sitemap``."""
+        return [("feed", f) for f in self.feeds] + [("sitemap", s) for s in self.sitemaps]
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    path: Path
+    config: Config
+
+
+def _fold_url(url: str) -> str:
+    """A loose key for spotting the same feed listed twice under trivially different URLs."""
+    url = url.strip().lower()
+    url = re.sub(r"^https?://(www\.)?", "", url)
+    return url.rstrip("/")
+
+
+def _line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the node a pydantic error location points at, when ruamel recorded it."""
+    line = None
+    node = data
+    for part in loc:
+        lc = getattr(node, "lc", None)
+        try:
+            if isinstance(part, int) and isinstance(node, list):
+                if lc is not None:
+                    line = lc.item(part)[0] + 1
+                node = node[part]
+            elif isinstance(node, dict) and part in node:
+                if lc is not None:
+                    line = lc.key(part)[0] + 1
+                node = node[part]
+            else:
+                break
+        except (KeyError, IndexError, TypeError, AttributeError):
+            break
+    return line
+
+
+def _describe(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def parse_config(text: str, path: str | Path = "feeds.yaml") -> Config:
+    """Validate feeds.yaml text; raise ConfigError naming the first bad line and field."""
+    path = str(path)
+    try:
+        data = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}" if mark else path
+        raise ConfigError(f"{where}: invalid YAML: {exc.problem or exc.context}") from None
+    except YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping with a 'feeds:' list at the top level")
+    try:
+        config = Config.model_validate(_plain(data))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        line = _line_of(data, loc)
+        where = f"{path}:{line}" if line else path
+        if err["type"] == "extra_forbidden":
+            message = f"unknown key {loc[-1]!r}"
+        elif err["type"] == "missing":
+            message = "is required"
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+        more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
+        raise ConfigError(f"{where}: {_describe(loc)}: {message}{more}") from None
+    _check_unique(config, data, path)
+    return config
+
+
+def _check_unique(config: Config, data: Any, path: str) -> None:
+    names: dict[str, str] = {}
+    urls: dict[str, str] = {}
+    for section in ("feeds", "sitemaps"):
+        for index, feed in enumerate(getattr(config, section)):
+            line = _line_of(data, (section, index))
+            where = f"{path}:{line}" if line else path
+            if feed.name in names:
+                raise ConfigError(
+                    f"{where}: {section}[{index}].name: {feed.name!r} is already used by "
+                    f"{names[feed.name]}"
+                )
+            key = _fold_url(feed.url)
+            if key in urls:
+                raise ConfigError(
+                    f"{where}: {section}[{index}].url: {feed.url} is already listed as {urls[key]}"
+                )
+            names[feed.name] = f"{section}[{index}]"
+            urls[key] = f"{section}[{index}]"
+    seen_topics: set[str] = set()
+    for index, topic in enumerate(config.topics):
+        if topic.name in seen_topics:
+            line = _line_of(data, ("topics", index))
+            where = f"{path}:{line}" if line else path
+            raise ConfigError(f"{where}: topics[{index}].name: {topic.name!r} is used twice")
+        seen_topics.add(topic.name)
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip containers as plain dicts and lists for pydantic."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate feeds.yaml from disk."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (pass --feeds or set NEWSMON_FEEDS)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return parse_config(text, path)

@@ -1,0 +1,109 @@
+"""Article HTML -> main text and metadata, with trafilatura doing the work.
+
+Pure and picklable (module-level function, plain dataclass out) so the pipeline can run it in a
+process pool: extraction is the CPU-bound part of a crawl.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import trafilatura
+from trafilatura.utils import load_html
+from lxml import html as lxml_html
+
+# Precision mode keeps "most read" boxes, related links and comment threads out of the body.
+TRAFILATURA_OPTIONS = {
+    "favor_precision": True,
+    "include_comments": False,
+    "include_tables": True,
+    "deduplicate": False,
+}
+
+
+@dataclass
+class Extracted:
+    title: str | None = None
+    author: str | None = None
+    published_at: str | None = None
+    lang: str | None = None
+    canonical_url: str | None = None
+    sitename: str | None = None
+    description: str | None = None
+    text: str = ""
+
+
+_LANG = re.compile(r"^[A-Za-z]{2,3}\b")
+
+
+def _page_lang(tree: lxml_html.HtmlElement | None) -> str | None:
+    """The language the page declares (``<html lang>``, og:locale, content-language)."""
+    if tree is None:
+        return None
+    candidates = tree.xpath(
+        "/html/@lang | /html/@xml:lang | //meta[@property='og:locale']/@content"
+        " | //meta[translate(@http-equiv,'CONTENTLANGUAGE','contentlanguage')"
+        "='content-language']/@content"
+    )
+    for value in candidates:
+        match = _LANG.match(str(value).strip())
+        if match:
+            return match.group(0).lower()
+    return None
+
+
+def _canonical(tree: lxml_html.HtmlElement | None) -> str | None:
+    if tree is None:
+        return None
+    for value in tree.xpath(
+        "//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href"
+        " | //meta[@property='og:url']/@content"
+    ):
+        value = str(value).strip()
+        if value:
+            return value
+    return None
+
+
+def _iso_date(value: str | None) -> str | None:
+    """trafilatura gives ``YYYY-MM-DD``; the page's meta often has the full timestamp."""
+    return value or None
+
+
+def _published(tree: lxml_html.HtmlElement | None) -> str | None:
+    if tree is None:
+        return None
+    for value in tree.xpath(
+        "//meta[@property='article:published_time']/@content"
+        " | //meta[@name='article:published_time']/@content"
+        " | //meta[@itemprop='datePublished']/@content"
+        " | //time[@itemprop='datePublished']/@datetime"
+    ):
+        value = str(value).strip()
+        if re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", value):
+            return value
+    return None
+
+
+def extract(page: str | bytes, url: str | None = None) -> Extracted:
+    """Main text and metadata of one article page; empty text when nothing article-like is found."""
+    # trafilatura's loader guesses the charset of undeclared bytes better than lxml does.
+    tree = load_html(page) if page else None
+    if tree is None:
+        return Extracted()
+    # Read the head before trafilatura, which prunes the tree it is given.
+    lang, canonical, published = _page_lang(tree), _canonical(tree), _published(tree)
+    doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True, **TRAFILATURA_OPTIONS)
+    if doc is None:
+        return Extracted(lang=lang, canonical_url=canonical, published_at=published)
+    return Extracted(
+        title=doc.title or None,
+        author=doc.author or None,
+        published_at=published or _iso_date(doc.date),
+        lang=lang or (doc.language or None),
+        canonical_url=canonical,
+        sitename=doc.sitename or None,
+        description=doc.description or None,
+        text=(doc.text or "").strip(),
+    )

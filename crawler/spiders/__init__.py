@@ -1,0 +1,1 @@
+"""Scrapy spiders: ``feeds`` (RSS/Atom)."""

@@ -1,0 +1,149 @@
+"""The database schema, as sqlite-utils migrations applied on every open.
+
+Each migration is append-only: never edit one that has shipped, add the next. sqlite-utils records
+what ran in ``_sqlite_migrations`` and wraps each step in a transaction, so a crash mid-migration
+leaves the previous schema intact.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("newsmon")
+
+FTS_COLUMNS = ["title", "summary", "text"]
+# remove_diacritics lets "Kyiv" find "Kyïv"; unicode61 folds case for Cyrillic too.
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["feeds"].create(
+        {
+            "id": int,
+            "url": str,
+            "kind": str,  # feed | sitemap
+            "name": str,
+            "outlet": str,
+            "lang": str,
+            "title": str,  # the feed's own title, as last parsed
+            "etag": str,
+            "last_modified": str,
+            "last_fetched_at": str,
+            "last_status": int,
+            "last_error": str,
+            "consecutive_failures": int,
+            "next_due_at": str,
+            "entries_seen": int,  # entries in the feed at the last successful parse
+            "last_new_entries": int,  # entries that were new to us at the last parse
+            "poll_every": float,  # seconds, from feeds.yaml
+            "added_at": str,
+        },
+        pk="id",
+        not_null={"url"},
+        defaults={"consecutive_failures": 0, "entries_seen": 0, "kind": "feed"},
+    )
+    db["feeds"].create_index(["url"], unique=True)
+
+    db["stories"].create(
+        {
+            "id": int,
+            "title": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "origin_outlet": str,
+            "credited_source": str,
+            "article_count": int,
+            "outlet_count": int,
+        },
+        pk="id",
+    )
+    db["stories"].create_index(["last_seen_at"])
+
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "outlet": str,
+            "title": str,
+            "author": str,
+            "published_at": str,
+            "first_seen_at": str,
+            "updated_at": str,
+            "lang": str,
+            "summary": str,
+            "text": str,
+            "word_count": int,
+            "relevant": int,
+            "relevance_score": float,
+            "matched_terms": str,  # JSON list
+            "duplicate_of": int,
+            "story_id": int,
+            "credited_source": str,
+            "feed": str,
+            "guid": str,
+            "sitename": str,
+            "content_hash": str,
+            "fetch_status": int,  # HTTP status of the page; null when it came from an import
+            "source": str,  # page | feed (page unavailable: feed data only) | import
+        },
+        pk="id",
+        not_null={"url"},
+        defaults={"relevant": 0, "word_count": 0},
+        foreign_keys=[("duplicate_of", "articles", "id"), ("story_id", "stories", "id")],
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["published_at"])
+    db["articles"].create_index(["story_id"])
+    db["articles"].create_index(["first_seen_at"])
+
+    db["article_urls"].create(
+        {"url": str, "article_id": int, "kind": str, "first_seen_at": str},
+        pk="url",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_urls"].create_index(["article_id"])
+
+    db["revisions"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "changed_at": str,
+            "old_title": str,
+            "old_content_hash": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["revisions"].create_index(["article_id"])
+
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | ok | failed | interrupted
+            "pid": int,
+            "feeds_polled": int,
+            "feeds_not_modified": int,
+            "feeds_failed": int,
+            "articles_new": int,
+            "articles_updated": int,
+            "articles_failed": int,
+            "stories_new": int,
+            "error": str,
+        },
+        pk="id",
+        defaults={
+            "feeds_polled": 0,
+            "feeds_not_modified": 0,
+            "feeds_failed": 0,
+            "articles_new": 0,
+            "articles_updated": 0,
+            "articles_failed": 0,
+            "stories_new": 0,
+        },
+    )
+
+    db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize=FTS_TOKENIZE)

@@ -1,0 +1,219 @@
+"""Every read and write newsmon makes to its SQLite file.
+
+One :class:`Store` per process, wrapping one sqlite-utils ``Database``. The file is in WAL mode so
+readers (search, Datasette) never block the crawl and a killed crawl never corrupts it; every
+logical change (one article with all its URL forms, one feed's state) is one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.schema import migrations
+
+BUSY_TIMEOUT_MS = 30_000
+
+# Columns written from an article dict; anything else in the dict is ignored.
+ARTICLE_COLUMNS = (
+    "url", "outlet", "title", "author", "published_at", "lang", "summary", "text", "word_count",
+    "relevant", "relevance_score", "matched_terms", "duplicate_of", "story_id", "credited_source",
+    "feed", "guid", "sitename", "fetch_status", "source",
+)  # fmt: skip
+
+
+def now_iso() -> str:
+    """Current time, UTC, ISO 8601 to the second (the contract's time format)."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def content_hash(title: str | None, text: str | None) -> str:
+    """What counts as 'the page changed': title and body, whitespace-insensitive."""
+    norm = " ".join((title or "").split()) + "\n" + " ".join((text or "").split())
+    return hashlib.sha1(norm.encode("utf-8")).hexdigest()
+
+
+class Store:
+    """The newsmon database: schema on open, then feed state, articles and runs."""
+
+    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        if readonly:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(self.path), timeout=30)
+        self.db = Database(conn)
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not readonly:
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- feeds -------------------------------------------------------------------------------
+
+    def sync_feeds(self, sources: Iterable[dict[str, Any]]) -> None:
+        """Make the ``feeds`` table list what feeds.yaml lists (state of known feeds is kept)."""
+        now = now_iso()
+        with self.db.conn:
+            for src in sources:
+                row = self.db.execute("SELECT id FROM feeds WHERE url = ?", [src["url"]]).fetchone()
+                fields = {k: src.get(k) for k in ("kind", "name", "outlet", "lang", "poll_every")}
+                if row:
+                    self.db["feeds"].update(row[0], fields)
+                else:
+                    self.db["feeds"].insert({"url": src["url"], "added_at": now, **fields})
+
+    def feed(self, url: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM feeds WHERE url = ?", [url]))
+        return rows[0] if rows else None
+
+    def feeds(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM feeds ORDER BY kind, name"))
+
+    def update_feed(self, url: str, **fields: Any) -> None:
+        """Write part of a feed's state; ``consecutive_failures='+1'`` increments."""
+        sets, params = [], []
+        for key, value in fields.items():
+            if value == "+1":
+                sets.append(f"[{key}] = coalesce([{key}], 0) + 1")
+            else:
+                sets.append(f"[{key}] = ?")
+                params.append(value)
+        with self.db.conn:
+            self.db.execute(f"UPDATE feeds SET {', '.join(sets)} WHERE url = ?", [*params, url])
+
+    # -- articles ----------------------------------------------------------------------------
+
+    def known_urls(self, keys: Iterable[str]) -> set[str]:
+        """Which of these URL forms (or GUIDs) already lead to a stored article."""
+        keys = list(dict.fromkeys(k for k in keys if k))
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT url FROM article_urls WHERE url IN ({marks})", chunk
+                ).fetchall()
+            )
+        return found
+
+    def article_id_for(self, keys: Sequence[str]) -> int | None:
+        """The stored article any of these URL forms leads to, the first key winning."""
+        for key in keys:
+            if not key:
+                continue
+            row = self.db.execute(
+                "SELECT article_id FROM article_urls WHERE url = ?", [key]
+            ).fetchone()
+            if row:
+                return int(row[0])
+            row = self.db.execute("SELECT id FROM articles WHERE url = ?", [key]).fetchone()
+            if row:
+                return int(row[0])
+        return None
+
+    def save_article(
+        self, article: dict[str, Any], url_forms: Sequence[tuple[str, str]]
+    ) -> tuple[str, int]:
+        """Insert or update one article with every URL form that led to it, atomically.
+
+        Returns ``("new" | "updated" | "unchanged", article_id)``. An article is found by its
+        canonical URL or any recorded form; when its title or text changed, the row is updated
+        and the old headline kept in ``revisions``. ``first_seen_at`` never moves.
+        """
+        now = now_iso()
+        record = {k: article.get(k) for k in ARTICLE_COLUMNS if k in article}
+        if isinstance(record.get("matched_terms"), (list, tuple)):
+            record["matched_terms"] = json.dumps(list(record["matched_terms"]), ensure_ascii=False)
+        if "relevant" in record and record["relevant"] is not None:
+            record["relevant"] = int(bool(record["relevant"]))
+        record["content_hash"] = content_hash(record.get("title"), record.get("text"))
+        keys = [record["url"], *(u for u, _ in url_forms)]
+        with self.db.conn:
+            article_id = self.article_id_for(keys)
+            if article_id is None:
+                record["first_seen_at"] = article.get("first_seen_at") or now
+                record["updated_at"] = now
+                article_id = int(self.db["articles"].insert(record).last_pk)
+                status = "new"
+            else:
+                old = self.db.execute(
+                    "SELECT title, content_hash, url, source FROM articles WHERE id = ?",
+                    [article_id],
+                ).fetchone()
+                old_title, old_hash, old_url, old_source = old
+                if old_source == "page" and record.get("source") == "feed":
+                    status = "unchanged"  # never replace a full page with feed-only data
+                elif old_hash == record["content_hash"]:
+                    status = "unchanged"
+                else:
+                    self.db["revisions"].insert(
+                        {
+                            "article_id": article_id,
+                            "changed_at": now,
+                            "old_title": old_title,
+                            "old_content_hash": old_hash,
+                        }
+                    )
+                    update = {k: v for k, v in record.items() if v is not None}
+                    update["updated_at"] = now
+                    if update.get("url") != old_url and self.article_id_for([update["url"]]):
+                        update.pop("url")  # another row already owns that canonical URL
+                    self.db["articles"].update(article_id, update)
+                    status = "updated"
+            for url, kind in [(record["url"], "canonical"), *url_forms]:
+                if url:
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO article_urls (url, article_id, kind, first_seen_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        [url, article_id, kind, now],
+                    )
+        return status, article_id
+
+    def article(self, article_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
+        return rows[0] if rows else None
+
+    def count(self, table: str) -> int:
+        return int(self.db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
+
+    # -- crawl runs --------------------------------------------------------------------------
+
+    def start_run(self) -> int:
+        with self.db.conn:
+            # A run still marked running belongs to a process that died (we hold the lock now).
+            self.db.execute(
+                "UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'"
+            )
+            return int(
+                self.db["crawl_runs"]
+                .insert({"started_at": now_iso(), "status": "running", "pid": os.getpid()})
+                .last_pk
+            )
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int], error: str | None) -> None:
+        with self.db.conn:
+            self.db["crawl_runs"].update(
+                run_id, {"finished_at": now_iso(), "status": status, "error": error, **counts}
+            )
