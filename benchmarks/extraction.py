@@ -30,7 +30,9 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 def shingles(text: str, n: int = 4) -> Counter[str]:
     tokens = _TOKEN.findall(text or "")
-    return Counter(" ".join(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens)
+    return Counter(
+        " ".join(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens
+    )
 
 
 def match(truth: str, pred: str) -> tuple[float, float, float]:
@@ -71,8 +73,10 @@ def main() -> None:
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     ms = statistics.median(r[2] for r in results)
-    print(f"pages {len(results)}  F1 {f1:.3f}  precision {precision:.3f}  recall {recall:.3f}  "
-          f"median {ms:.1f} ms/page")
+    print(
+        f"pages {len(results)}  F1 {f1:.3f}  precision {precision:.3f}  recall {recall:.3f}  "
+        f"median {ms:.1f} ms/page"
+    )
     for score, key, a, b, c in sorted(per_page)[: args.worst]:
         print(f"  {score:.2f}  tp {a:.2f} fp {b:.2f} fn {c:.2f}  {truth[key]['url']}  {key[:12]}")
 

@@ -55,7 +55,7 @@ def _setting(value: str) -> tuple[str, str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsmon",
-        description="Collect news coverage from feeds into SQLite and follow stories across outlets.",
+        description="Collect news coverage from feeds into SQLite; follow stories across outlets.",
     )
     _global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -86,7 +86,9 @@ class CrawlRun:
             else:
                 status = "failed" if failed else "ok"
             self.crawler.stats.set_value("newsmon/status", status)
-            self.store.finish_run(self.run_id, status, counts, None if reason == "finished" else reason)
+            self.store.finish_run(
+                self.run_id, status, counts, None if reason == "finished" else reason
+            )
             self.store.close()
         if self.lock is not None:
             self.lock.release()

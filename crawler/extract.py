@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 
 import trafilatura
-from trafilatura.utils import load_html
 from lxml import html as lxml_html
+from trafilatura.utils import load_html
 
 # Precision mode keeps "most read" boxes, related links and comment threads out of the body.
 TRAFILATURA_OPTIONS = {
@@ -105,5 +105,15 @@ def extract(page: str | bytes, url: str | None = None) -> Extracted:
         canonical_url=canonical,
         sitename=doc.sitename or None,
         description=doc.description or None,
-        text=(doc.text or "").strip(),
+        text=_drop_title(doc.text or "", doc.title),
     )
+
+
+def _drop_title(text: str, title: str | None) -> str:
+    """trafilatura keeps an in-article <h1> as the first line; the title has its own column."""
+    text = text.strip()
+    if title:
+        first, _, rest = text.partition("\n")
+        if " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
+            return rest.strip()
+    return text

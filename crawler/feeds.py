@@ -11,6 +11,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -71,7 +72,8 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     Raises FeedError when the bytes hold no feed at all (an HTML page, garbage, an empty body);
     a feed with small syntax errors but readable entries is accepted, as feedparser intends.
     """
-    headers = {"content-location": url}
+    # No content-location: feedparser would then "resolve" opaque GUIDs such as "w-1" against it.
+    headers = {}
     if content_type:
         headers["content-type"] = content_type
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
@@ -94,12 +96,14 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         guid = entry.get("id") or None
         if not link and guid and re.match(r"^https?://", guid):
             link = guid
-        if not link or not re.match(r"^https?://", link.strip(), re.IGNORECASE):
+        if link:
+            link = urljoin(url, link.strip())
+        if not link or not re.match(r"^https?://", link, re.IGNORECASE):
             out.skipped += 1
             continue
         out.entries.append(
             FeedEntry(
-                link=link.strip(),
+                link=link,
                 guid=guid,
                 title=strip_html(entry.get("title")),
                 summary=strip_html(entry.get("summary")),

@@ -79,7 +79,9 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     config = load_config(options.feeds)
     unknown = [name for name in options.only if name not in {f.name for _, f in config.sources()}]
     if unknown:
-        raise ConfigError(f"--only: no feed named {', '.join(map(repr, unknown))} in {options.feeds}")
+        raise ConfigError(
+            f"--only: no feed named {', '.join(map(repr, unknown))} in {options.feeds}"
+        )
     started = time.monotonic()
     with CrawlLock(options.db):
         process = CrawlerProcess(scrapy_settings(options))

@@ -26,6 +26,9 @@ NEWSMON_EXTRACT_PROCESSES = 0
 # feed backs off exponentially from BACKOFF_BASE up to BACKOFF_MAX.
 NEWSMON_BACKOFF_BASE = 300
 NEWSMON_BACKOFF_MAX = 86400
+# A feed due within this many seconds counts as due now, so that cron's schedule and a feed's
+# poll_every of the same length do not skip every other run over a few seconds' jitter.
+NEWSMON_DUE_SLACK = 120
 
 # -- fetching ----------------------------------------------------------------------------------
 USER_AGENT = "newsmon/0.1 (news-monitoring crawler; polls public feeds, obeys robots.txt)"

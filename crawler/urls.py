@@ -51,11 +51,14 @@ def canonical_url(url: str) -> str:
     except (ValueError, AttributeError):
         pass  # courlan gives up on some odd URLs; the steps below still apply
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    ]
     host = (parts.hostname or "").lower().rstrip(".")
     netloc = host
     if parts.port and not (
-        (parts.scheme == "http" and parts.port == 80) or (parts.scheme == "https" and parts.port == 443)
+        (parts.scheme == "http" and parts.port == 80)
+        or (parts.scheme == "https" and parts.port == 443)
     ):
         netloc = f"{host}:{parts.port}"
     path = parts.path or "/"

@@ -203,16 +203,16 @@ class Store:
     def start_run(self) -> int:
         with self.db.conn:
             # A run still marked running belongs to a process that died (we hold the lock now).
-            self.db.execute(
-                "UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'"
-            )
+            self.db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
             return int(
                 self.db["crawl_runs"]
                 .insert({"started_at": now_iso(), "status": "running", "pid": os.getpid()})
                 .last_pk
             )
 
-    def finish_run(self, run_id: int, status: str, counts: dict[str, int], error: str | None) -> None:
+    def finish_run(
+        self, run_id: int, status: str, counts: dict[str, int], error: str | None
+    ) -> None:
         with self.db.conn:
             self.db["crawl_runs"].update(
                 run_id, {"finished_at": now_iso(), "status": status, "error": error, **counts}

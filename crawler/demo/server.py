@@ -108,7 +108,9 @@ class SiteServer:
                 status, headers, body = self._respond(resource)
                 with server._lock:
                     server.log.append(
-                        LoggedRequest("HEAD" if head else "GET", self.path, dict(self.headers), status)
+                        LoggedRequest(
+                            "HEAD" if head else "GET", self.path, dict(self.headers), status
+                        )
                     )
                 self.send_response(status)
                 for name, value in headers.items():

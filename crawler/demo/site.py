@@ -38,32 +38,32 @@ def article_page(base: str, outlet: dict[str, Any], art: dict[str, Any], others:
         for o in others[:4]
     )
     return f"""<!DOCTYPE html>
-<html lang="{outlet['lang']}">
+<html lang="{outlet["lang"]}">
 <head>
   <meta charset="utf-8">
-  <title>{_e(art['title'])} | {_e(outlet['name'])}</title>
+  <title>{_e(art["title"])} | {_e(outlet["name"])}</title>
   <link rel="canonical" href="{url}">
   <meta property="og:url" content="{url}">
-  <meta property="og:title" content="{_e(art['title'])}">
-  <meta property="og:site_name" content="{_e(outlet['name'])}">
-  <meta name="author" content="{_e(art['author'])}">
-  <meta property="article:published_time" content="{art['published']}">
-  <meta name="description" content="{_e(art['paragraphs'][0][:160])}">
+  <meta property="og:title" content="{_e(art["title"])}">
+  <meta property="og:site_name" content="{_e(outlet["name"])}">
+  <meta name="author" content="{_e(art["author"])}">
+  <meta property="article:published_time" content="{art["published"]}">
+  <meta name="description" content="{_e(art["paragraphs"][0][:160])}">
 </head>
 <body>
   <div class="cookie-banner">We use cookies to improve your experience.
     <button>Accept all</button> <a href="/privacy">Manage preferences</a></div>
   <header class="site-header">
-    <a class="logo" href="{base}/{outlet['key']}/">{_e(outlet['name'])}</a>
+    <a class="logo" href="{base}/{outlet["key"]}/">{_e(outlet["name"])}</a>
     <nav><ul><li><a href="/world">World</a></li><li><a href="/politics">Politics</a></li>
       <li><a href="/business">Business</a></li><li><a href="/sport">Sport</a></li>
       <li><a href="/opinion">Opinion</a></li><li><a href="/subscribe">Subscribe</a></li></ul></nav>
   </header>
   <main>
     <article>
-      <h1>{_e(art['title'])}</h1>
-      <p class="byline">By <span class="author">{_e(art['author'])}</span>,
-        <time datetime="{art['published']}">{art['published'][:10]}</time></p>
+      <h1>{_e(art["title"])}</h1>
+      <p class="byline">By <span class="author">{_e(art["author"])}</span>,
+        <time datetime="{art["published"]}">{art["published"][:10]}</time></p>
 {paragraphs}
     </article>
     <section class="share"><a href="#">Share on X</a> <a href="#">Share on Facebook</a>
@@ -72,8 +72,8 @@ def article_page(base: str, outlet: dict[str, Any], art: dict[str, Any], others:
       <p>Sign up for our newsletter and never miss the stories that matter.</p>
       <form><input type="email" placeholder="Your email"><button>Sign up</button></form></aside>
     <section class="comments" id="comments"><h3>Comments (3)</h3>
-      <div class="comment"><b>reader1984</b><p>Finally! This should have happened months ago.</p></div>
-      <div class="comment"><b>skeptic_joe</b><p>Escalation is never the answer, mark my words.</p></div>
+      <div class="comment"><b>reader1984</b><p>Finally! Should have happened months ago.</p></div>
+      <div class="comment"><b>skeptic_joe</b><p>Escalation is never the answer.</p></div>
       <div class="comment"><b>anna_k</b><p>Great reporting as always, thank you.</p></div>
     </section>
   </main>
@@ -84,7 +84,7 @@ def article_page(base: str, outlet: dict[str, Any], art: dict[str, Any], others:
     </ol>
     <div class="ad">Advertisement</div>
   </aside>
-  <footer><p>&copy; 2024 {_e(outlet['name'])}. All rights reserved.</p>
+  <footer><p>&copy; 2024 {_e(outlet["name"])}. All rights reserved.</p>
     <ul><li><a href="/about">About us</a></li><li><a href="/contact">Contact</a></li>
       <li><a href="/privacy">Privacy</a></li><li><a href="/terms">Terms of use</a></li></ul>
   </footer>
@@ -104,21 +104,21 @@ def rss2(base: str, outlet: dict, feed: dict, items: list[dict]) -> str:
         # Feeds often decorate links with analytics parameters; newsmon must fold them.
         tracked = f"{link}?utm_source=rss&amp;utm_medium={feed['name']}"
         entries.append(f"""    <item>
-      <title>{_e(art['title'])}</title>
+      <title>{_e(art["title"])}</title>
       <link>{tracked}</link>
       <guid isPermaLink="true">{link}</guid>
-      <pubDate>{_rfc822(art['published'])}</pubDate>
-      <author>{_e(art['author'])}</author>
-      <description>{_e(art['paragraphs'][0])}</description>
+      <pubDate>{_rfc822(art["published"])}</pubDate>
+      <author>{_e(art["author"])}</author>
+      <description>{_e(art["paragraphs"][0])}</description>
     </item>""")
     body = "\n".join(entries)
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0">
   <channel>
-    <title>{_e(outlet['name'])}: {_e(', '.join(feed['sections']))}</title>
-    <link>{base}/{outlet['key']}/</link>
-    <description>Latest from {_e(outlet['name'])}</description>
-    <language>{outlet['lang']}</language>
+    <title>{_e(outlet["name"])}: {_e(", ".join(feed["sections"]))}</title>
+    <link>{base}/{outlet["key"]}/</link>
+    <description>Latest from {_e(outlet["name"])}</description>
+    <language>{outlet["lang"]}</language>
 {body}
   </channel>
 </rss>
@@ -130,21 +130,21 @@ def atom(base: str, outlet: dict, feed: dict, items: list[dict]) -> str:
     for art in items:
         link = f"{base}/{outlet['key']}/{art['section']}/{art['slug']}.html"
         entries.append(f"""  <entry>
-    <title>{_e(art['title'])}</title>
+    <title>{_e(art["title"])}</title>
     <link rel="alternate" type="text/html" href="{link}"/>
-    <id>tag:{outlet['key']}.example,2024:{art['slug']}</id>
-    <published>{art['published']}</published>
-    <updated>{art['published']}</updated>
-    <author><name>{_e(art['author'])}</name></author>
-    <summary>{_e(art['paragraphs'][0])}</summary>
+    <id>tag:{outlet["key"]}.example,2024:{art["slug"]}</id>
+    <published>{art["published"]}</published>
+    <updated>{art["published"]}</updated>
+    <author><name>{_e(art["author"])}</name></author>
+    <summary>{_e(art["paragraphs"][0])}</summary>
   </entry>""")
     newest = max(a["published"] for a in items)
     body = "\n".join(entries)
     return f"""<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{outlet['lang']}">
-  <title>{_e(outlet['name'])}</title>
-  <id>{base}/{outlet['key']}/</id>
-  <link rel="self" href="{base}{feed['path']}"/>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{outlet["lang"]}">
+  <title>{_e(outlet["name"])}</title>
+  <id>{base}/{outlet["key"]}/</id>
+  <link rel="self" href="{base}{feed["path"]}"/>
   <updated>{newest}</updated>
 {body}
 </feed>
@@ -156,21 +156,21 @@ def rss1(base: str, outlet: dict, feed: dict, items: list[dict]) -> str:
     seq = "\n".join(f'        <rdf:li rdf:resource="{u}"/>' for u in links)
     entries = "\n".join(
         f"""  <item rdf:about="{u}">
-    <title>{_e(a['title'])}</title>
+    <title>{_e(a["title"])}</title>
     <link>{u}</link>
-    <description>{_e(a['paragraphs'][0])}</description>
-    <dc:date>{a['published']}</dc:date>
-    <dc:creator>{_e(a['author'])}</dc:creator>
+    <description>{_e(a["paragraphs"][0])}</description>
+    <dc:date>{a["published"]}</dc:date>
+    <dc:creator>{_e(a["author"])}</dc:creator>
   </item>"""
         for u, a in zip(links, items, strict=True)
     )
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
          xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
-  <channel rdf:about="{base}{feed['path']}">
-    <title>{_e(outlet['name'])}</title>
-    <link>{base}/{outlet['key']}/</link>
-    <description>{_e(outlet['name'])}</description>
+  <channel rdf:about="{base}{feed["path"]}">
+    <title>{_e(outlet["name"])}</title>
+    <link>{base}/{outlet["key"]}/</link>
+    <description>{_e(outlet["name"])}</description>
     <items><rdf:Seq>
 {seq}
     </rdf:Seq></items>

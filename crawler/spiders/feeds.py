@@ -85,6 +85,7 @@ class FeedsSpider(scrapy.Spider):
         spider.max_articles = settings.getint("NEWSMON_MAX_ARTICLES")
         spider.backoff_base = settings.getfloat("NEWSMON_BACKOFF_BASE")
         spider.backoff_max = settings.getfloat("NEWSMON_BACKOFF_MAX")
+        spider.due_slack = settings.getfloat("NEWSMON_DUE_SLACK")
         spider.scheduled_keys: set[str] = set()
         spider.articles_scheduled = 0
         return spider
@@ -106,7 +107,7 @@ class FeedsSpider(scrapy.Spider):
                 }
             )
         self.store.sync_feeds(rows)
-        now = now_iso()
+        horizon = iso_after(self.due_slack)
         due = []
         for src_kind, feed in config.sources():
             if src_kind != kind or not feed.enabled:
@@ -115,7 +116,7 @@ class FeedsSpider(scrapy.Spider):
                 continue
             state = self.store.feed(feed.url) or {}
             next_due = state.get("next_due_at")
-            if not (self.poll_all or self.only) and next_due and next_due > now:
+            if not (self.poll_all or self.only) and next_due and next_due > horizon:
                 continue
             due.append(
                 Source(
@@ -203,9 +204,9 @@ class FeedsSpider(scrapy.Spider):
             except ValueError:
                 continue
             keys = [k for k in (canonical, entry.link, entry.guid) if k]
-            keyed.append((entry, canonical, keys))
-        known = self.store.known_urls(k for _, _, keys in keyed for k in keys)
-        for entry, canonical, keys in keyed:
+            keyed.append((entry, keys))
+        known = self.store.known_urls(k for _, keys in keyed for k in keys)
+        for entry, keys in keyed:
             if known.intersection(keys) or self.scheduled_keys.intersection(keys):
                 continue
             self.scheduled_keys.update(keys)
@@ -246,7 +247,9 @@ class FeedsSpider(scrapy.Spider):
             meta={"entry": entry, "source": source},
         )
 
-    def url_forms(self, response: Response | None, request: scrapy.Request) -> list[tuple[str, str]]:
+    def url_forms(
+        self, response: Response | None, request: scrapy.Request
+    ) -> list[tuple[str, str]]:
         entry: FeedEntry = request.meta["entry"]
         forms = [(entry.link, "link")]
         meta = response.meta if response is not None else request.meta

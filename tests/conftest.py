@@ -1,0 +1,59 @@
+"""Shared test fixtures: loopback HTTP servers, temporary databases, the real CLI."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crawler.demo.server import SiteServer
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+# Fast start for loopback crawls; everything else is the shipped settings.
+FAST = ["-s", "AUTOTHROTTLE_START_DELAY=0.05"]
+
+
+@pytest.fixture
+def server() -> Iterator[SiteServer]:
+    with SiteServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+def newsmon(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI (``python -m crawler``) in a subprocess."""
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    full_env.pop("NEWSMON_DB", None) if env is None or "NEWSMON_DB" not in env else None
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        cwd=cwd or REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def crawl(db: Path, feeds: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return newsmon("--db", str(db), "--feeds", str(feeds), "crawl", *FAST, *extra)
+
+
+def rows(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

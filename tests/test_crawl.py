@@ -1,0 +1,239 @@
+"""End to end: the real CLI crawls real loopback servers into a real SQLite file."""
+
+from __future__ import annotations
+
+import fcntl
+from pathlib import Path
+
+import sitegen
+from conftest import crawl, newsmon, rows
+
+from crawler.demo.server import Resource, SiteServer
+
+OUTLETS = {"alpha": "rss2", "beta": "atom", "gamma": "rss1"}
+
+
+def _setup(server: SiteServer, tmp: Path, **kw) -> tuple[sitegen.GenSite, Path, Path]:
+    site, resources = sitegen.build(server.base_url, OUTLETS, **kw)
+    server.resources.update(resources)
+    feeds = tmp / "feeds.yaml"
+    feeds.write_text(sitegen.feeds_yaml(server.base_url, site))
+    return site, feeds, tmp / "news.db"
+
+
+def test_crawl_stores_each_article_once_with_clean_text(server: SiteServer, tmp_path: Path):
+    site, feeds, db = _setup(server, tmp_path)
+    result = crawl(db, feeds)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1, "exactly one summary line"
+    assert "6 feeds polled" in lines[0] and f"{len(site.articles)} articles new" in lines[0]
+
+    stored = rows(db, "SELECT url, title, text, outlet, author, published_at, feed FROM articles")
+    assert len(stored) == len(site.articles)
+    by_url = {r[0]: r for r in stored}
+    for art in site.articles:
+        url, title, text, outlet, author, published, feed = by_url[server.url(art.path)]
+        assert title == art.title
+        assert outlet == art.outlet and author == art.author
+        assert published.startswith(art.published.strftime("%Y-%m-%dT%H:%M"))
+        for paragraph in art.paragraphs:
+            assert paragraph in text
+        # Navigation, sidebars, related links, promos and comments stay out of the body.
+        for noise in ["Log in", "Weather", "Reader comments", "biased", "Imprint", "Tags:"]:
+            assert noise not in text, (noise, url)
+        for snippet in sitegen.BOILERPLATE_SNIPPETS:
+            assert snippet not in text
+        assert feed.startswith(art.outlet)
+
+    # Tracking-parameter links and the raw GUIDs are recorded as URL forms of the one article.
+    forms = rows(db, "SELECT url, kind FROM article_urls")
+    assert any("utm_source=feed" in u and k == "link" for u, k in forms)
+    assert any(k == "guid" for _, k in forms)
+    assert rows(
+        db, "SELECT count(*) FROM articles WHERE url LIKE '%utm_%' OR url LIKE '%fbclid%'"
+    ) == [(0,)]
+    # Each page was fetched once although two section feeds list some of them.
+    for art in site.articles:
+        assert len(server.requests_for(art.path)) == 1, art.path
+
+    feeds_state = rows(
+        db, "SELECT name, last_status, etag, entries_seen, consecutive_failures FROM feeds"
+    )
+    assert len(feeds_state) == 6
+    assert all(s == 200 and etag and n > 0 and f == 0 for _, s, etag, n, f in feeds_state)
+    run = rows(db, "SELECT status, feeds_polled, articles_new, finished_at FROM crawl_runs")
+    assert run == [("ok", 6, len(site.articles), run[0][3])] and run[0][3]
+
+
+def test_second_crawl_is_conditional_and_fetches_no_articles(server: SiteServer, tmp_path: Path):
+    site, feeds, db = _setup(server, tmp_path)
+    assert crawl(db, feeds).returncode == 0
+    before = rows(db, "SELECT id, url, updated_at FROM articles ORDER BY id")
+    server.clear_log()
+
+    second = crawl(db, feeds)
+    assert second.returncode == 0, second.stderr
+    assert "6 not modified" in second.stdout and "0 articles new" in second.stdout
+    requested = [r for r in server.log if r.path != "/robots.txt"]
+    assert {r.path for r in requested} == {p for p, _, _ in site.feeds.values()}
+    assert all(r.status == 304 for r in requested)
+    assert all("If-None-Match" in r.headers or "if-none-match" in r.headers for r in requested)
+    assert rows(db, "SELECT id, url, updated_at FROM articles ORDER BY id") == before
+    assert rows(db, "SELECT count(*), sum(feeds_not_modified) FROM crawl_runs") == [(2, 6)]
+
+
+def test_new_entry_is_fetched_on_the_next_run(server: SiteServer, tmp_path: Path):
+    site, feeds, db = _setup(server, tmp_path, per_outlet=2)
+    assert crawl(db, feeds).returncode == 0
+    # Publish two more articles on alpha: its feeds change, the others stay 304.
+    bigger, resources = sitegen.build(server.base_url, {"alpha": "rss2"}, per_outlet=4)
+    server.resources.update(resources)
+    server.clear_log()
+    result = crawl(db, feeds)
+    assert result.returncode == 0
+    assert "2 articles new" in result.stdout
+    fetched = {r.path for r in server.log if r.path.startswith("/alpha/2024")}
+    new_paths = {a.path for a in bigger.articles} - {a.path for a in site.articles}
+    assert fetched == new_paths
+    assert rows(db, "SELECT count(*) FROM articles") == [(len(site.articles) + 2,)]
+
+
+def test_broken_feeds_are_recorded_and_do_not_stop_the_others(server: SiteServer, tmp_path: Path):
+    site, feeds, db = _setup(server, tmp_path, per_outlet=2)
+    server.resources["/broken/500.xml"] = Resource(
+        b"oops", "text/plain", status=500, conditional=False
+    )
+    server.resources["/broken/garbage.xml"] = Resource(
+        b"\x00\x01 this is no feed <<<", "application/rss+xml"
+    )
+    server.resources["/broken/page.xml"] = Resource(b"<html><body><p>Hello</p></body></html>")
+    extra = "".join(
+        f"  - name: {n}\n    url: {server.url(p)}\n    outlet: Broken\n"
+        for n, p in [
+            ("five-hundred", "/broken/500.xml"),
+            ("garbage", "/broken/garbage.xml"),
+            ("html", "/broken/page.xml"),
+            ("missing", "/broken/404.xml"),
+        ]
+    )
+    feeds.write_text(feeds.read_text() + extra)
+    result = crawl(db, feeds)
+    assert result.returncode == 0, result.stderr
+    assert "10 feeds polled" in result.stdout and "4 failed" in result.stdout
+    assert rows(db, "SELECT count(*) FROM articles") == [(len(site.articles),)]
+    state = {
+        r[0]: r[1:]
+        for r in rows(
+            db, "SELECT name, last_status, last_error, consecutive_failures, next_due_at FROM feeds"
+        )
+    }
+    assert state["five-hundred"][0] == 500 and "500" in state["five-hundred"][1]
+    assert state["missing"][0] == 404
+    assert "not an RSS or Atom feed" in state["garbage"][1]
+    assert "not an RSS or Atom feed" in state["html"][1]
+    for name in ("five-hundred", "garbage", "html", "missing"):
+        assert state[name][2] == 1
+        assert state[name][3] is not None  # backed off: due again later
+    # 500 is retried by Scrapy before it counts as a failure.
+    assert len(server.requests_for("/broken/500.xml")) == 3
+
+
+def test_every_feed_failing_exits_1(server: SiteServer, tmp_path: Path):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(f"feeds:\n  - name: gone\n    url: {server.url('/nope.xml')}\n    outlet: X\n")
+    result = crawl(tmp_path / "news.db", feeds)
+    assert result.returncode == 1
+    assert "crawl failed" in result.stdout and "1 failed" in result.stdout
+    assert rows(tmp_path / "news.db", "SELECT status FROM crawl_runs") == [("failed",)]
+
+
+def test_vanished_article_keeps_feed_data(server: SiteServer, tmp_path: Path):
+    site, feeds, db = _setup(server, tmp_path, per_outlet=2)
+    gone = site.articles[0]
+    del server.resources[gone.path]
+    assert crawl(db, feeds).returncode == 0
+    (row,) = rows(
+        db,
+        "SELECT title, source, fetch_status, summary FROM articles WHERE url = ?",
+        (server.url(gone.path),),
+    )
+    assert row[0] == gone.title and row[1] == "feed" and row[2] == 404
+    assert row[3] and row[3] in gone.paragraphs[0]
+
+
+def test_max_articles_and_only(server: SiteServer, tmp_path: Path):
+    site, feeds, db = _setup(server, tmp_path)
+    result = crawl(db, feeds, "--only", "alpha-news", "--max-articles", "2")
+    assert result.returncode == 0, result.stderr
+    assert "1 feeds polled" in result.stdout and "2 articles new" in result.stdout
+    assert rows(db, "SELECT DISTINCT feed FROM articles") == [("alpha-news",)]
+    bad = crawl(db, feeds, "--only", "no-such-feed")
+    assert bad.returncode == 2 and "no feed named 'no-such-feed'" in bad.stderr
+
+
+def test_malformed_feeds_yaml_exits_2_and_writes_nothing(server: SiteServer, tmp_path: Path):
+    site, feeds, db = _setup(server, tmp_path)
+    feeds.write_text(
+        feeds.read_text().replace("    lang: en\n", "    lang: en\n    colour: red\n", 1)
+    )
+    result = crawl(db, feeds)
+    assert result.returncode == 2
+    err = result.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("newsmon: error: ")
+    assert "feeds.yaml:7" in err[0] and "colour" in err[0]
+    assert not db.exists() and server.log == []
+
+    # Same for an existing database: nothing changes.
+    feeds.write_text(sitegen.feeds_yaml(server.base_url, site))
+    assert crawl(db, feeds).returncode == 0
+    before = db.read_bytes()
+    feeds.write_text("feeds:\n  - name: x\n    url: ftp://example/feed\n    outlet: X\n")
+    result = crawl(db, feeds)
+    assert result.returncode == 2 and "http(s)" in result.stderr
+    assert rows(db, "SELECT count(*) FROM crawl_runs") == [(1,)]
+    assert db.read_bytes() == before
+
+
+def test_crawl_while_locked_exits_75(server: SiteServer, tmp_path: Path):
+    site, feeds, db = _setup(server, tmp_path, per_outlet=1)
+    lock = open(f"{db}.lock", "a+")
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        result = crawl(db, feeds)
+    finally:
+        lock.close()
+    assert result.returncode == 75
+    assert "another crawl" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not db.exists() and server.log == []
+    # Released (as the kernel does when the holder dies): the next run goes ahead.
+    assert crawl(db, feeds).returncode == 0
+
+
+def test_python_m_crawler_and_console_script_agree(tmp_path: Path):
+    result = newsmon("--help")
+    assert result.returncode == 0 and "crawl" in result.stdout and "demo" in result.stdout
+    missing = newsmon(
+        "--db", str(tmp_path / "x.db"), "--feeds", str(tmp_path / "none.yaml"), "crawl"
+    )
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_only_due_feeds_are_polled(server: SiteServer, tmp_path: Path):
+    site, resources = sitegen.build(server.base_url, {"alpha": "rss2"}, per_outlet=2)
+    server.resources.update(resources)
+    server.resources["/down.xml"] = Resource(b"down", "text/plain", status=503, conditional=False)
+    feeds = tmp_path / "feeds.yaml"
+    text = sitegen.feeds_yaml(server.base_url, site).replace(
+        "    lang: en\n", "    lang: en\n    poll_every: 1h\n", 1
+    )
+    feeds.write_text(text + f"  - name: down\n    url: {server.url('/down.xml')}\n    outlet: D\n")
+    db = tmp_path / "news.db"
+    first = crawl(db, feeds)
+    assert "3 feeds polled" in first.stdout and "1 failed" in first.stdout
+    # Immediately again: the hourly feed is not due, the failing one backs off; the other is due.
+    second = crawl(db, feeds)
+    assert "1 feeds polled" in second.stdout, second.stdout
+    due = dict(rows(db, "SELECT name, next_due_at FROM feeds"))
+    assert due["alpha-news"] > due["alpha-politics"]
+    assert crawl(db, feeds, "--all").stdout.count("3 feeds polled") == 1

@@ -1,0 +1,31 @@
+"""The README's first command: `newsmon demo` on a fresh database."""
+
+from __future__ import annotations
+
+from conftest import newsmon, rows
+
+from crawler.demo.site import load_demo_data
+
+
+def test_demo_stores_sample_articles_with_clean_text(tmp_path):
+    db = tmp_path / "demo.db"
+    result = newsmon("--db", str(db), "demo", "--port", "0")
+    assert result.returncode == 0, result.stderr
+    data = load_demo_data()
+    assert f"{len(data['articles'])} articles new" in result.stdout
+    stored = {
+        r[0]: r[1:] for r in rows(db, "SELECT title, text, lang, outlet, author FROM articles")
+    }
+    assert len(stored) == len(data["articles"])
+    outlets = {o["key"]: o for o in data["outlets"]}
+    for art in data["articles"]:
+        text, lang, outlet, author = stored[art["title"]]
+        assert text.split("\n") == art["paragraphs"]
+        assert lang == outlets[art["outlet"]]["lang"] and outlet == outlets[art["outlet"]]["name"]
+        assert author == art["author"]
+        for noise in ("Most read", "cookies", "newsletter", "Comments", "All rights reserved"):
+            assert noise not in text
+
+    again = newsmon("--db", str(db), "demo", "--port", "0")
+    assert again.returncode == 0
+    assert "0 articles new" in again.stdout

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from pathlib import Path
+
+import pytest
+import sitegen
+
+from crawler.extract import extract
+
+BENCH = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "extraction"
+
+
+def test_generated_page_body_without_boilerplate():
+    rng = random.Random(3)
+    arts = [sitegen.make_article(rng, "o", i, ["news"]) for i in range(4)]
+    page = sitegen.page_html(arts[0], "http://127.0.0.1:1", rng, arts[1:])
+    out = extract(page, "http://127.0.0.1:1" + arts[0].path)
+    assert out.title == arts[0].title and out.author == arts[0].author
+    assert out.published_at == arts[0].published.isoformat()
+    assert out.canonical_url == "http://127.0.0.1:1" + arts[0].path and out.lang == "en"
+    assert [p for p in out.text.split("\n") if p] == arts[0].paragraphs
+
+
+def test_charset_declared_only_in_meta_is_honoured():
+    body = "Збройні сили України отримали дозвіл завдавати ударів по території Росії. " * 6
+    page = (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
+        f"<title>Дозвіл</title></head><body><article><h1>Дозвіл</h1><p>{body}</p>"
+        f"<p>{body}</p></article></body></html>"
+    ).encode("cp1251")
+    out = extract(page)
+    assert "Збройні сили України" in out.text
+
+
+@pytest.mark.parametrize("page", [b"", b"<html></html>", b"\x00\x01\x02", "<p>just a fragment</p>"])
+def test_nothing_to_extract_is_empty_not_an_error(page):
+    assert extract(page).text in ("", "just a fragment")
+
+
+@pytest.mark.skipif(not BENCH.exists(), reason="shared extraction benchmark not present")
+def test_real_pages_quality_floor():
+    """A regression guard on 30 real pages; benchmarks/extraction.py measures all 181."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from extraction import match
+
+    truth = json.loads((BENCH / "ground-truth.json").read_text())
+    keys = sorted(truth)[::6]
+    tp = fp = fn = 0.0
+    for key in keys:
+        page = gzip.decompress((BENCH / "html" / f"{key}.html.gz").read_bytes())
+        a, b, c = match(truth[key]["articleBody"], extract(page).text)
+        tp, fp, fn = tp + a, fp + b, fn + c
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert precision > 0.9 and recall > 0.9, (precision, recall)

@@ -1,0 +1,39 @@
+"""Scrapy stays usable directly from the repo root, writing the same database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import sitegen
+from conftest import REPO, rows
+
+
+def _scrapy(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), **env},
+        timeout=180,
+    )
+
+
+def test_scrapy_list_and_crawl(server, tmp_path):
+    listed = _scrapy("list", env={})
+    assert listed.returncode == 0 and "feeds" in listed.stdout.split()
+
+    site, resources = sitegen.build(server.base_url, {"solo": "atom"}, per_outlet=2)
+    server.resources.update(resources)
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(sitegen.feeds_yaml(server.base_url, site))
+    db = tmp_path / "news.db"
+    env = {"NEWSMON_DB": str(db), "NEWSMON_FEEDS": str(feeds)}
+    result = _scrapy(
+        "crawl", "feeds", "-s", "AUTOTHROTTLE_START_DELAY=0.05", "-s", "LOG_LEVEL=WARNING", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert rows(db, "SELECT count(*) FROM articles") == [(2,)]
+    assert rows(db, "SELECT status, articles_new FROM crawl_runs") == [("ok", 2)]
