@@ -12,6 +12,8 @@ from typing import Any
 
 from crawler.extract import Extracted
 from crawler.feeds import FeedEntry
+from crawler.language import detect_language
+from crawler.relevance import Scorer
 from crawler.urls import canonical_url, is_trustworthy_canonical
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -39,6 +41,7 @@ class Article:
     duplicate_of: int | None = None
     story_id: int | None = None
     credited_source: str | None = None
+    topics: dict[str, float] = field(default_factory=dict)  # topic name -> score, matched only
     # Every URL form that led here, with its kind (link, request, redirect, guid), for article_urls.
     url_forms: list[tuple[str, str]] = field(default_factory=list)
 
@@ -86,7 +89,7 @@ def from_page(
         title=_first(extracted.title, entry.title),
         author=_first(extracted.author, entry.author),
         published_at=_first(entry.published_at, extracted.published_at),
-        lang=_first(extracted.lang, feed_lang),
+        lang=detect_language(text or summary, declared=_first(extracted.lang, feed_lang)),
         summary=summary,
         text=text or (summary or ""),
         word_count=word_count(text or summary),
@@ -116,7 +119,7 @@ def from_entry(
         title=entry.title,
         author=entry.author,
         published_at=entry.published_at,
-        lang=feed_lang,
+        lang=detect_language(f"{entry.title or ''}. {entry.summary or ''}", declared=feed_lang),
         summary=entry.summary,
         text=entry.summary or "",
         word_count=word_count(entry.summary),
@@ -126,6 +129,16 @@ def from_entry(
         source="feed",
         url_forms=_forms(url_forms, entry),
     )
+
+
+def apply_relevance(article: Article, scorer: Scorer) -> Article:
+    """Score an article against the topics, in place."""
+    rel = scorer.score(article.title, article.summary, article.text)
+    article.relevant = rel.relevant
+    article.relevance_score = rel.score
+    article.matched_terms = rel.matched_terms
+    article.topics = rel.topics
+    return article
 
 
 def _forms(forms: list[tuple[str, str]], entry: FeedEntry) -> list[tuple[str, str]]:

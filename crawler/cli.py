@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a Scrapy setting for this run (as scrapy crawl -s)",
     )  # fmt: skip
 
+    command("rescore", cmd_rescore, "recompute every article's relevance from the current topics")
+
     demo = command("demo", cmd_demo, "serve the bundled offline sample news site and crawl it")
     demo.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free)")
     demo.add_argument("--keep-serving", action="store_true", help="serve until Ctrl-C afterwards")
@@ -112,6 +114,19 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     )
     print(result.summary(), flush=True)
     return result.exit_code
+
+
+def cmd_rescore(args: argparse.Namespace) -> int:
+    from crawler.config import load_config
+    from crawler.rescore import rescore
+    from storage import Store
+
+    db, feeds = _paths(args)
+    config = load_config(feeds)
+    with Store(db) as store:
+        result = rescore(store, config)
+    print(result.summary())
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

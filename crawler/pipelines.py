@@ -18,7 +18,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler import article as articles
+from crawler.article import apply_relevance
 from crawler.extract import Extracted, extract
+from crawler.relevance import Scorer
 from crawler.spiders.feeds import PageItem
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,26 @@ class ExtractPipeline:
             status=item.status,
             url_forms=item.url_forms,
         )
+
+
+class ScorePipeline:
+    """Article -> Article with relevant / relevance_score / matched_terms from the topics."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.scorer: Scorer | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ScorePipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: Any = None) -> None:
+        self.scorer = Scorer(self.crawler.spider.config.topics)
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if isinstance(item, articles.Article) and self.scorer is not None:
+            apply_relevance(item, self.scorer)
+        return item
 
 
 class StorePipeline:

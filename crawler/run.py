@@ -14,6 +14,7 @@ from scrapy.settings import Settings
 from crawler.config import ConfigError, load_config
 from crawler.extensions import run_counts
 from crawler.lock import CrawlLock
+from crawler.relevance import compile_topics
 from crawler.spiders.feeds import FeedsSpider
 
 
@@ -77,6 +78,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     """Crawl every due feed once. Raises ConfigError (bad feeds.yaml) or LockHeld first, before
     anything is written."""
     config = load_config(options.feeds)
+    compile_topics(config.topics)  # a bad topic query is a configuration error: exit 2 now
     unknown = [name for name in options.only if name not in {f.name for _, f in config.sources()}]
     if unknown:
         raise ConfigError(

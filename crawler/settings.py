@@ -64,6 +64,7 @@ LOG_LEVEL = "INFO"
 # -- pipeline: extract -> (score -> dedup -> stories) -> store ---------------------------------
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
+    "crawler.pipelines.ScorePipeline": 200,
     "crawler.pipelines.StorePipeline": 900,
 }
 EXTENSIONS = {

@@ -146,4 +146,23 @@ def m001_initial(db: Database) -> None:
         },
     )
 
+    db["article_topics"].create(
+        {"article_id": int, "topic": str, "score": float},
+        pk=("article_id", "topic"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_topics"].create_index(["topic"])
+
     db["articles"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize=FTS_TOKENIZE)
+    # sqlite-utils' update trigger re-indexes a row on any UPDATE; rescoring or clustering 100k
+    # articles would then rewrite the whole index. Re-index only when indexed text changes.
+    cols = ", ".join(f'"{c}"' for c in FTS_COLUMNS)
+    old = ", ".join(f'old."{c}"' for c in FTS_COLUMNS)
+    new = ", ".join(f'new."{c}"' for c in FTS_COLUMNS)
+    db.execute('DROP TRIGGER "articles_au"')
+    db.execute(
+        f'CREATE TRIGGER "articles_au" AFTER UPDATE OF {cols} ON "articles" BEGIN\n'
+        f'  INSERT INTO "articles_fts" ("articles_fts", rowid, {cols}) VALUES(\'delete\', old.rowid, {old});\n'
+        f'  INSERT INTO "articles_fts" (rowid, {cols}) VALUES (new.rowid, {new});\n'
+        "END"
+    )

@@ -182,6 +182,14 @@ class Store:
                         update.pop("url")  # another row already owns that canonical URL
                     self.db["articles"].update(article_id, update)
                     status = "updated"
+            topics = article.get("topics")
+            if topics is not None and status != "unchanged":
+                self.db.execute("DELETE FROM article_topics WHERE article_id = ?", [article_id])
+                for name, score in topics.items():
+                    self.db.execute(
+                        "INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
+                        [article_id, name, score],
+                    )
             for url, kind in [(record["url"], "canonical"), *url_forms]:
                 if url:
                     self.db.execute(
@@ -197,6 +205,69 @@ class Store:
 
     def count(self, table: str) -> int:
         return int(self.db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
+
+    # -- relevance ---------------------------------------------------------------------------
+
+    def fts_match(self, query: str) -> set[int]:
+        """Ids of the articles an FTS5 query matches (sqlite3.OperationalError if malformed)."""
+        return {
+            int(r[0])
+            for r in self.db.execute(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [query]
+            )
+        }
+
+    def article_ids(self) -> list[int]:
+        return [int(r[0]) for r in self.db.execute("SELECT id FROM articles ORDER BY id")]
+
+    def write_relevance(
+        self,
+        results: Iterable[tuple[int, bool, float, list[str], dict[str, float]]],
+        *,
+        reset_all: bool,
+    ) -> int:
+        """Store (id, relevant, score, matched_terms, per-topic scores) rows in one transaction.
+
+        With ``reset_all`` every article not listed becomes irrelevant first (a full rescore);
+        otherwise only the listed articles change.
+        """
+        count = 0
+        with self.db.conn:
+            if reset_all:
+                self.db.execute("DELETE FROM article_topics")
+                self.db.execute(
+                    "UPDATE articles SET relevant = 0, relevance_score = 0, matched_terms = '[]'"
+                    " WHERE relevant != 0 OR relevance_score != 0 OR matched_terms != '[]'"
+                    " OR matched_terms IS NULL OR relevance_score IS NULL"
+                )
+            updates, topic_rows, listed = [], [], []
+            for article_id, relevant, score, terms, topics in results:
+                updates.append(
+                    (int(relevant), score, json.dumps(terms, ensure_ascii=False), article_id)
+                )
+                topic_rows += [(article_id, name, value) for name, value in topics.items()]
+                listed.append((article_id,))
+                count += 1
+            if not reset_all:
+                self.db.conn.executemany("DELETE FROM article_topics WHERE article_id = ?", listed)
+            self.db.conn.executemany(
+                "UPDATE articles SET relevant = ?, relevance_score = ?, matched_terms = ?"
+                " WHERE id = ?",
+                updates,
+            )
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
+                topic_rows,
+            )
+        return count
+
+    def set_all_relevant(self) -> None:
+        """No topics configured: nothing to filter on, so every article counts."""
+        with self.db.conn:
+            self.db.execute("DELETE FROM article_topics")
+            self.db.execute(
+                "UPDATE articles SET relevant = 1, relevance_score = 0, matched_terms = '[]'"
+            )
 
     # -- crawl runs --------------------------------------------------------------------------
 
