@@ -82,11 +82,43 @@ class FeedConfig(_Strict):
 
 
 class TopicConfig(_Strict):
-    """A named topic query; scored by the relevance stage."""
+    """A named topic query; scored by the relevance stage.
+
+    ``groups`` name sub-expressions that the query (and other groups) use as ``@name``, so a
+    long multilingual query stays readable: ``query: "@weapons AND @russia"``.
+    """
 
     name: str = Field(min_length=1)
     description: str = ""
     query: str = Field(min_length=1)
+    groups: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("groups")
+    @classmethod
+    def _group_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+                raise ValueError(f"group name {name!r} must be letters, digits and _")
+        return value
+
+    def expanded_query(self) -> str:
+        """The query with every ``@group`` replaced by its parenthesised expression."""
+        return _expand(self.query, self.groups, ())
+
+
+_GROUP_REF = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _expand(text: str, groups: dict[str, str], stack: tuple[str, ...]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in groups:
+            raise ValueError(f"@{name} is not a group of this topic")
+        if name in stack:
+            raise ValueError(f"group @{name} refers to itself")
+        return "(" + _expand(groups[name], groups, (*stack, name)) + ")"
+
+    return _GROUP_REF.sub(replace, text)
 
 
 class Defaults(_Strict):
@@ -94,6 +126,8 @@ class Defaults(_Strict):
 
     poll_every: float | None = None
     lang: str | None = None
+    # Relevance reads the headline, summary and this many words of the text (0: all of it).
+    relevance_lead_words: int = Field(default=150, ge=0)
 
     @field_validator("poll_every", mode="before")
     @classmethod

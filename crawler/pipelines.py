@@ -20,7 +20,7 @@ from scrapy.exceptions import DropItem
 from crawler import article as articles
 from crawler.article import apply_relevance
 from crawler.extract import Extracted, extract
-from crawler.relevance import Scorer
+from crawler.relevance import Scorer, scorer_for
 from crawler.spiders.feeds import PageItem
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class ScorePipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Any = None) -> None:
-        self.scorer = Scorer(self.crawler.spider.config.topics)
+        self.scorer = scorer_for(self.crawler.spider.config)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if isinstance(item, articles.Article) and self.scorer is not None:

@@ -7,6 +7,8 @@ means the same thing when a new article is scored here (one row in an in-memory 
 when ``rescore`` runs it over the whole stored index in one query per topic. A query that FTS5
 rejects is a configuration error named by topic.
 
+Only the headline, summary and lead of an article are scored (see :class:`Scorer`).
+
 Score: the number of distinct query terms an article contains, counting a title hit double. It is
 stable (independent of the rest of the corpus, unlike bm25) so incremental scoring and a full
 rescore give identical numbers.
@@ -19,7 +21,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from crawler.config import ConfigError, TopicConfig
+from crawler.config import Config, ConfigError, TopicConfig
 
 # Must match storage's FTS5 tokenizer, or a topic would mean different things in the two places.
 TOKENIZE = "unicode61 remove_diacritics 2"
@@ -47,7 +49,7 @@ def query_terms(query: str) -> tuple[str, ...]:
     tokens = _TOKEN.findall(query)
     terms: list[str] = []
     for i, token in enumerate(tokens):
-        if token in "()\",:+^" or token in OPERATORS:
+        if token in '()",:+^' or token in OPERATORS:
             continue
         if i > 0 and tokens[i - 1] == ",":
             continue  # the distance in NEAR(a b, 10)
@@ -64,49 +66,90 @@ def display_term(term: str) -> str:
 
 
 class Scorer:
-    """Scores articles against topics in a private in-memory FTS5 table."""
+    """Scores articles against topics in a private in-memory FTS5 table.
 
-    def __init__(self, topics: Iterable[TopicConfig]) -> None:
+    Only the headline, the summary and the lead (the first ``lead_words`` words of the text) are
+    scored: news puts its subject there, while the background paragraphs deep in a war report
+    mention the weapons debate in passing without being about it.
+    """
+
+    def __init__(self, topics: Iterable[TopicConfig], lead_words: int = 0) -> None:
+        self.lead_words = lead_words
         self.conn = sqlite3.connect(":memory:")
         self.conn.execute(
             f"CREATE VIRTUAL TABLE doc USING fts5(title, summary, text, tokenize='{TOKENIZE}')"
         )
-        self.topics = [Topic(t.name, t.query, query_terms(t.query)) for t in topics]
+        self.topics = []
+        for t in topics:
+            try:
+                query = t.expanded_query()
+            except ValueError as exc:
+                raise ConfigError(f"topic {t.name!r}: {exc}") from None
+            self.topics.append(Topic(t.name, query, query_terms(query)))
+        self.terms = list(dict.fromkeys(term for t in self.topics for term in t.terms))
         for topic in self.topics:
             try:
-                self.conn.execute("SELECT rowid FROM doc WHERE doc MATCH ?", [topic.query])
+                self._ids(topic.query)
             except sqlite3.OperationalError as exc:
                 raise ConfigError(f"topic {topic.name!r}: bad query: {exc}") from None
             for term in topic.terms:
                 try:
-                    self.conn.execute("SELECT rowid FROM doc WHERE doc MATCH ?", [term])
+                    self._ids(term)
                 except sqlite3.OperationalError as exc:
                     raise ConfigError(f"topic {topic.name!r}: bad term {term}: {exc}") from None
 
+    def _ids(self, query: str) -> set[int]:
+        return {r[0] for r in self.conn.execute("SELECT rowid FROM doc WHERE doc MATCH ?", [query])}
+
+    def lead(self, text: str | None) -> str:
+        if not text or not self.lead_words:
+            return text or ""
+        words = text.split(" ")
+        return text if len(words) <= self.lead_words else " ".join(words[: self.lead_words])
+
     def score(self, title: str | None, summary: str | None, text: str | None) -> Relevance:
         """Relevance of one article. With no topics configured, everything is relevant."""
+        return self.score_many([(1, title, summary, text)])[1]
+
+    def score_many(
+        self, rows: Iterable[tuple[int, str | None, str | None, str | None]]
+    ) -> dict[int, Relevance]:
+        """Relevance of many articles at once: one FTS5 query per topic and term, not per article.
+
+        ``rows`` are (id, title, summary, text). The same path scores one new article during a
+        crawl and every stored article during ``rescore``, so the two always agree.
+        """
+        rows = list(rows)
         if not self.topics:
-            return Relevance(relevant=True, score=0.0)
+            return {row[0]: Relevance(relevant=True, score=0.0) for row in rows}
         with self.conn:
             self.conn.execute("DELETE FROM doc")
-            self.conn.execute(
-                "INSERT INTO doc (rowid, title, summary, text) VALUES (1, ?, ?, ?)",
-                [title or "", summary or "", text or ""],
+            self.conn.executemany(
+                "INSERT INTO doc (rowid, title, summary, text) VALUES (?, ?, ?, ?)",
+                ((i, t or "", s or "", self.lead(x)) for i, t, s, x in rows),
             )
-
-            def hit(query: str) -> bool:
-                return bool(
-                    self.conn.execute("SELECT 1 FROM doc WHERE doc MATCH ?", [query]).fetchone()
-                )
-
-            return combine(
+            matched: dict[int, set[str]] = {}
+            for topic in self.topics:
+                for i in self._ids(topic.query):
+                    matched.setdefault(i, set()).add(topic.name)
+            hits: dict[int, set[str]] = {}
+            title_hits: dict[int, set[str]] = {}
+            for term in self.terms:
+                for i in self._ids(term):
+                    hits.setdefault(i, set()).add(term)
+                for i in self._ids("title : " + term):
+                    title_hits.setdefault(i, set()).add(term)
+            self.conn.execute("DELETE FROM doc")
+        empty: set[str] = set()
+        return {
+            row[0]: combine(
                 self.topics,
-                matched={t.name for t in self.topics if hit(t.query)},
-                term_hits={term for t in self.topics for term in t.terms if hit(term)},
-                title_hits={
-                    term for t in self.topics for term in t.terms if hit("title : " + term)
-                },
+                matched.get(row[0], empty),
+                hits.get(row[0], empty),
+                title_hits.get(row[0], empty),
             )
+            for row in rows
+        }
 
 
 def combine(
@@ -130,3 +173,7 @@ def combine(
 def compile_topics(topics: Iterable[TopicConfig]) -> list[Topic]:
     """Validate topic queries (ConfigError naming the topic) and return them parsed."""
     return Scorer(topics).topics
+
+
+def scorer_for(config: Config) -> Scorer:
+    return Scorer(config.topics, lead_words=config.defaults.relevance_lead_words or 0)

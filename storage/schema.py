@@ -162,7 +162,8 @@ def m001_initial(db: Database) -> None:
     db.execute('DROP TRIGGER "articles_au"')
     db.execute(
         f'CREATE TRIGGER "articles_au" AFTER UPDATE OF {cols} ON "articles" BEGIN\n'
-        f'  INSERT INTO "articles_fts" ("articles_fts", rowid, {cols}) VALUES(\'delete\', old.rowid, {old});\n'
+        f'  INSERT INTO "articles_fts" ("articles_fts", rowid, {cols})'
+        f" VALUES('delete', old.rowid, {old});\n"
         f'  INSERT INTO "articles_fts" (rowid, {cols}) VALUES (new.rowid, {new});\n'
         "END"
     )

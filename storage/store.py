@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -208,17 +208,20 @@ class Store:
 
     # -- relevance ---------------------------------------------------------------------------
 
-    def fts_match(self, query: str) -> set[int]:
-        """Ids of the articles an FTS5 query matches (sqlite3.OperationalError if malformed)."""
-        return {
-            int(r[0])
-            for r in self.db.execute(
-                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [query]
-            )
-        }
-
-    def article_ids(self) -> list[int]:
-        return [int(r[0]) for r in self.db.execute("SELECT id FROM articles ORDER BY id")]
+    def iter_article_texts(
+        self, batch: int
+    ) -> Iterator[list[tuple[int, str | None, str | None, str | None]]]:
+        """(id, title, summary, text) of every article, ``batch`` rows at a time, by id."""
+        last = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT id, title, summary, text FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+                [last, batch],
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
 
     def write_relevance(
         self,
@@ -260,14 +263,6 @@ class Store:
                 topic_rows,
             )
         return count
-
-    def set_all_relevant(self) -> None:
-        """No topics configured: nothing to filter on, so every article counts."""
-        with self.db.conn:
-            self.db.execute("DELETE FROM article_topics")
-            self.db.execute(
-                "UPDATE articles SET relevant = 1, relevance_score = 0, matched_terms = '[]'"
-            )
 
     # -- crawl runs --------------------------------------------------------------------------
 
