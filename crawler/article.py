@@ -89,7 +89,9 @@ def from_page(
         title=_first(extracted.title, entry.title),
         author=_first(extracted.author, entry.author),
         published_at=_first(entry.published_at, extracted.published_at),
-        lang=detect_language(text or summary, declared=_first(extracted.lang, feed_lang)),
+        lang=detect_language(
+            text or summary, declared=_first(extracted.lang, entry.lang, feed_lang)
+        ),
         summary=summary,
         text=text or (summary or ""),
         word_count=word_count(text or summary),
@@ -119,7 +121,9 @@ def from_entry(
         title=entry.title,
         author=entry.author,
         published_at=entry.published_at,
-        lang=detect_language(f"{entry.title or ''}. {entry.summary or ''}", declared=feed_lang),
+        lang=detect_language(
+            f"{entry.title or ''}. {entry.summary or ''}", declared=_first(entry.lang, feed_lang)
+        ),
         summary=entry.summary,
         text=entry.summary or "",
         word_count=word_count(entry.summary),

@@ -31,6 +31,7 @@ class FeedEntry:
     summary: str | None = None
     published_at: str | None = None
     author: str | None = None
+    lang: str | None = None  # when the source says (news sitemaps do)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from crawler import article as articles
 from crawler.article import apply_relevance
 from crawler.extract import Extracted, extract
 from crawler.relevance import Scorer, scorer_for
-from crawler.spiders.feeds import PageItem
+from crawler.spiders.base import PageItem
 
 log = logging.getLogger(__name__)
 

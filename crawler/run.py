@@ -15,7 +15,7 @@ from crawler.config import ConfigError, load_config
 from crawler.extensions import run_counts
 from crawler.lock import CrawlLock
 from crawler.relevance import compile_topics
-from crawler.spiders.feeds import FeedsSpider
+from crawler.spiders.newsmon import NewsmonSpider
 
 
 @dataclass
@@ -88,7 +88,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     with CrawlLock(options.db):
         process = CrawlerProcess(scrapy_settings(options))
         logging.getLogger("scrapy").propagate = True
-        crawler = process.create_crawler(FeedsSpider)
+        crawler = process.create_crawler(NewsmonSpider)
         process.crawl(crawler)
         process.start()
         stats = crawler.stats.get_stats() if crawler.stats else {}

@@ -29,6 +29,8 @@ NEWSMON_BACKOFF_MAX = 86400
 # A feed due within this many seconds counts as due now, so that cron's schedule and a feed's
 # poll_every of the same length do not skip every other run over a few seconds' jitter.
 NEWSMON_DUE_SLACK = 120
+# A news sitemap index can list hundreds of daily sitemaps; follow only the newest few per poll.
+NEWSMON_SITEMAP_MAX_CHILDREN = 5
 
 # -- fetching ----------------------------------------------------------------------------------
 USER_AGENT = "newsmon/0.1 (news-monitoring crawler; polls public feeds, obeys robots.txt)"

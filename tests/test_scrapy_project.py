@@ -23,7 +23,7 @@ def _scrapy(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 def test_scrapy_list_and_crawl(server, tmp_path):
     listed = _scrapy("list", env={})
-    assert listed.returncode == 0 and "feeds" in listed.stdout.split()
+    assert listed.returncode == 0 and {"feeds", "newsmon", "sitemaps"} <= set(listed.stdout.split())
 
     site, resources = sitegen.build(server.base_url, {"solo": "atom"}, per_outlet=2)
     server.resources.update(resources)

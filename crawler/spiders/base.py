@@ -1,0 +1,417 @@
+"""What every newsmon spider does: poll due sources with conditional GET, follow new entries.
+
+A source is a feed (RSS/Atom) or a news sitemap. The spider owns the source side of the crawl:
+which sources are due, the request headers that make an unchanged one cost a 304, what each
+response did to the source's state in ``feeds``, and which entries are new. Article pages it
+fetches go on as :class:`PageItem` to the item pipelines; it never extracts or stores articles.
+The concrete spiders (``feeds``, ``sitemaps``, ``newsmon``) only choose which kinds they poll.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
+from twisted.python.failure import Failure
+
+from crawler import article as articles
+from crawler.config import Config, FeedConfig, load_config
+from crawler.feeds import FeedEntry, FeedError, parse_feed
+from crawler.schedule import failure_interval, iso_after, retry_after_seconds, success_interval
+from crawler.sitemaps import parse_sitemap
+from crawler.urls import canonical_url
+from storage import Store, now_iso
+
+try:
+    from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+except ImportError:  # pragma: no cover - other Scrapy versions raise ValueError/OSError
+    _DecompressionMaxSizeExceeded = ValueError  # type: ignore[assignment,misc]
+
+log = logging.getLogger(__name__)
+
+# Page statuses after which we keep the feed entry's data instead of retrying the page next run.
+PERMANENT_PAGE_ERRORS = (404, 410, 451)
+
+
+@dataclass
+class Source:
+    """A feed as the spider needs it: its config plus the state stored from earlier runs."""
+
+    kind: str
+    config: FeedConfig
+    lang: str | None
+    poll_every: float | None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PageItem:
+    """A fetched article page on its way to extraction."""
+
+    url: str  # where the page was finally served from
+    html: str
+    status: int
+    entry: FeedEntry
+    feed_name: str
+    outlet: str
+    feed_lang: str | None
+    url_forms: list[tuple[str, str]]
+
+
+def describe_failure(failure: Failure) -> tuple[int | None, str, Response | None]:
+    """(HTTP status or None, one-line reason, response or None) for an errback failure."""
+    if failure.check(HttpError):
+        response = failure.value.response
+        return response.status, f"HTTP {response.status}", response
+    if failure.check(IgnoreRequest):
+        return None, f"not fetched: {failure.getErrorMessage() or 'forbidden by robots.txt'}", None
+    name = type(failure.value).__name__
+    message = failure.getErrorMessage().splitlines()[0][:200] if failure.getErrorMessage() else ""
+    return None, f"{name}: {message}".rstrip(": "), None
+
+
+class SourceSpider(scrapy.Spider):
+    """Base of the newsmon spiders; ``kinds`` says which sources (feed, sitemap) it polls."""
+
+    kinds: tuple[str, ...] = ("feed", "sitemap")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.config = load_config(settings.get("NEWSMON_FEEDS"))
+        spider.store = Store(settings.get("NEWSMON_DB"))
+        spider.only = set(settings.getlist("NEWSMON_ONLY"))
+        spider.poll_all = settings.getbool("NEWSMON_ALL")
+        spider.max_articles = settings.getint("NEWSMON_MAX_ARTICLES")
+        spider.backoff_base = settings.getfloat("NEWSMON_BACKOFF_BASE")
+        spider.backoff_max = settings.getfloat("NEWSMON_BACKOFF_MAX")
+        spider.due_slack = settings.getfloat("NEWSMON_DUE_SLACK")
+        spider.max_size = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.sitemap_max_children = settings.getint("NEWSMON_SITEMAP_MAX_CHILDREN")
+        spider.scheduled_keys: set[str] = set()
+        spider.articles_scheduled = 0
+        return spider
+
+    # -- which feeds ---------------------------------------------------------------------------
+
+    def due_sources(self) -> list[Source]:
+        config: Config = self.config
+        rows = []
+        for src_kind, feed in config.sources():
+            rows.append(
+                {
+                    "url": feed.url,
+                    "kind": src_kind,
+                    "name": feed.name,
+                    "outlet": feed.outlet,
+                    "lang": feed.lang or config.defaults.lang,
+                    "poll_every": feed.poll_every or config.defaults.poll_every,
+                }
+            )
+        self.store.sync_feeds(rows)
+        horizon = iso_after(self.due_slack)
+        due = []
+        for src_kind, feed in config.sources():
+            if src_kind not in self.kinds or not feed.enabled:
+                continue
+            if self.only and feed.name not in self.only:
+                continue
+            state = self.store.feed(feed.url) or {}
+            next_due = state.get("next_due_at")
+            if not (self.poll_all or self.only) and next_due and next_due > horizon:
+                continue
+            due.append(
+                Source(
+                    kind=src_kind,
+                    config=feed,
+                    lang=feed.lang or config.defaults.lang,
+                    poll_every=feed.poll_every or config.defaults.poll_every,
+                    state=state,
+                )
+            )
+        return due
+
+    async def start(self) -> AsyncIterator[Any]:
+        for request in self.source_requests():
+            yield request
+
+    def source_requests(self) -> Iterator[scrapy.Request]:
+        for source in self.due_sources():
+            headers = {}
+            if source.state.get("etag"):
+                headers["If-None-Match"] = source.state["etag"]
+            if source.state.get("last_modified"):
+                headers["If-Modified-Since"] = source.state["last_modified"]
+            yield scrapy.Request(
+                source.config.url,
+                headers=headers,
+                callback=self.parse_feed if source.kind == "feed" else self.parse_sitemap,
+                errback=self.feed_failed,
+                dont_filter=True,
+                priority=10,
+                meta={"source": source, "handle_httpstatus_list": [304]},
+            )
+
+    # -- feed responses ------------------------------------------------------------------------
+
+    def not_modified(self, response: Response) -> bool:
+        """Count the poll; on a 304 record it and report that there is nothing to parse."""
+        source: Source = response.meta["source"]
+        self.crawler.stats.inc_value("newsmon/feeds_polled")
+        if response.status != 304:
+            return False
+        self.crawler.stats.inc_value("newsmon/feeds_not_modified")
+        self.store.update_feed(
+            source.config.url,
+            last_fetched_at=now_iso(),
+            last_status=304,
+            last_error=None,
+            consecutive_failures=0,
+            next_due_at=iso_after(success_interval(source.poll_every, None)),
+        )
+        return True
+
+    def record_success(
+        self,
+        response: Response,
+        *,
+        title: str | None,
+        entries: int,
+        new: int,
+        ttl: float | None = None,
+    ) -> None:
+        source: Source = response.meta["source"]
+        self.store.update_feed(
+            source.config.url,
+            title=title,
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            last_fetched_at=now_iso(),
+            last_status=response.status,
+            last_error=None,
+            consecutive_failures=0,
+            entries_seen=entries,
+            last_new_entries=new,
+            next_due_at=iso_after(success_interval(source.poll_every, ttl)),
+        )
+
+    def follow(self, entries: list[FeedEntry], source: Source) -> Iterator[scrapy.Request]:
+        """Requests for the article pages of new entries, within --max-articles."""
+        for entry in entries:
+            if self.max_articles and self.articles_scheduled >= self.max_articles:
+                self.crawler.stats.inc_value("newsmon/articles_deferred")
+                continue
+            self.articles_scheduled += 1
+            yield self.article_request(entry, source)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        if self.not_modified(response):
+            return
+        source: Source = response.meta["source"]
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        try:
+            feed = parse_feed(response.body, response.url, content_type)
+        except FeedError as exc:
+            self.record_failure(source, response.status, str(exc), response)
+            return
+        new_entries = list(self.new_entries(feed.entries))
+        self.record_success(
+            response,
+            title=feed.title,
+            entries=len(feed.entries),
+            new=len(new_entries),
+            ttl=feed.ttl_seconds,
+        )
+        yield from self.follow(new_entries, source)
+
+    # -- news sitemaps -------------------------------------------------------------------------
+
+    def sitemap_body(self, response: Response) -> bytes:
+        """The XML of a sitemap response, gunzipping .xml.gz files (within DOWNLOAD_MAXSIZE)."""
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gunzip(body, max_size=self.max_size)
+            except _DecompressionMaxSizeExceeded:
+                raise FeedError("sitemap larger than DOWNLOAD_MAXSIZE once decompressed") from None
+            except OSError as exc:
+                raise FeedError(f"broken gzip: {exc}") from None
+        return body
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        if self.not_modified(response):
+            return
+        source: Source = response.meta["source"]
+        try:
+            sitemap = parse_sitemap(self.sitemap_body(response), response.url)
+        except FeedError as exc:
+            self.record_failure(source, response.status, str(exc), response)
+            return
+        if sitemap.kind == "sitemapindex":
+            # An index of sitemaps: follow the newest children (changed since our last visit
+            # when the index says when they changed); their entries count for this source.
+            since = source.state.get("last_fetched_at")
+            children = sorted(sitemap.children, key=lambda c: c[1] or "", reverse=True)
+            children = [c for c in children if not (since and c[1] and c[1] < since)]
+            self.record_success(response, title=None, entries=len(sitemap.children), new=0)
+            for loc, _ in children[: self.sitemap_max_children]:
+                yield scrapy.Request(
+                    loc,
+                    callback=self.parse_sitemap_child,
+                    errback=self.child_failed,
+                    meta={"source": source},
+                )
+            return
+        new_entries = list(self.new_entries(sitemap.entries))
+        self.record_success(
+            response, title=None, entries=len(sitemap.entries), new=len(new_entries)
+        )
+        yield from self.follow(new_entries, source)
+
+    def parse_sitemap_child(self, response: Response) -> Iterator[scrapy.Request]:
+        source: Source = response.meta["source"]
+        try:
+            sitemap = parse_sitemap(self.sitemap_body(response), response.url)
+        except FeedError as exc:
+            log.warning("sitemap %s of %s skipped: %s", response.url, source.config.name, exc)
+            return
+        yield from self.follow(list(self.new_entries(sitemap.entries)), source)
+
+    def child_failed(self, failure: Failure) -> None:
+        _, reason, _ = describe_failure(failure)
+        log.warning("sitemap %s not fetched: %s", failure.request.url, reason)
+
+    def new_entries(self, entries: list[FeedEntry]) -> Iterator[FeedEntry]:
+        """Entries not stored under any URL form or GUID, nor already scheduled this run."""
+        keyed = []
+        for entry in entries:
+            assert entry.link
+            try:
+                canonical = canonical_url(entry.link)
+            except ValueError:
+                continue
+            keys = [k for k in (canonical, entry.link, entry.guid) if k]
+            keyed.append((entry, keys))
+        known = self.store.known_urls(k for _, keys in keyed for k in keys)
+        for entry, keys in keyed:
+            if known.intersection(keys) or self.scheduled_keys.intersection(keys):
+                continue
+            self.scheduled_keys.update(keys)
+            yield entry
+
+    def feed_failed(self, failure: Failure) -> None:
+        source: Source = failure.request.meta["source"]
+        status, reason, response = describe_failure(failure)
+        self.crawler.stats.inc_value("newsmon/feeds_polled")
+        self.record_failure(source, status, reason, response)
+
+    def record_failure(
+        self, source: Source, status: int | None, reason: str, response: Response | None
+    ) -> None:
+        self.crawler.stats.inc_value("newsmon/feeds_failed")
+        failures = int(source.state.get("consecutive_failures") or 0) + 1
+        retry_after = retry_after_seconds(_header(response, "Retry-After")) if response else None
+        wait = failure_interval(
+            failures, source.poll_every, self.backoff_base, self.backoff_max, retry_after
+        )
+        log.warning("feed %s failed: %s", source.config.name, reason)
+        self.store.update_feed(
+            source.config.url,
+            last_fetched_at=now_iso(),
+            last_status=status,
+            last_error=reason,
+            consecutive_failures="+1",
+            next_due_at=iso_after(wait),
+        )
+
+    # -- article pages -------------------------------------------------------------------------
+
+    def article_request(self, entry: FeedEntry, source: Source) -> scrapy.Request:
+        return scrapy.Request(
+            canonical_url(entry.link or ""),  # the tracker-free form; the raw link is a URL form
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={"entry": entry, "source": source},
+        )
+
+    def url_forms(
+        self, response: Response | None, request: scrapy.Request
+    ) -> list[tuple[str, str]]:
+        entry: FeedEntry = request.meta["entry"]
+        forms = [(entry.link, "link")]
+        meta = response.meta if response is not None else request.meta
+        forms += [(u, "redirect") for u in meta.get("redirect_urls", [])]
+        if response is not None:
+            forms.append((response.url, "redirect"))
+        out = []
+        for url, kind in forms:
+            if url:
+                out.append((url, kind))
+                try:
+                    out.append((canonical_url(url), kind))
+                except ValueError:
+                    pass
+        return out
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        entry: FeedEntry = response.meta["entry"]
+        source: Source = response.meta["source"]
+        forms = self.url_forms(response, response.request)
+        if not isinstance(response, TextResponse):
+            # A PDF or image behind a feed link: keep what the feed said about it.
+            yield self.feed_only(entry, source, response.status, forms)
+            return
+        yield PageItem(
+            url=response.url,
+            html=response.text,
+            status=response.status,
+            entry=entry,
+            feed_name=source.config.name,
+            outlet=source.config.outlet,
+            feed_lang=source.lang,
+            url_forms=forms,
+        )
+
+    def article_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request
+        entry: FeedEntry = request.meta["entry"]
+        source: Source = request.meta["source"]
+        status, reason, _ = describe_failure(failure)
+        if status in PERMANENT_PAGE_ERRORS:
+            # The page is gone for good; the entry is all there will ever be.
+            yield self.feed_only(entry, source, status, self.url_forms(None, request))
+            return
+        # Transient: store nothing, so the next run (entry still unseen) tries again.
+        self.crawler.stats.inc_value("newsmon/articles_failed")
+        log.warning("article %s not fetched: %s", request.url, reason)
+
+    def feed_only(
+        self, entry: FeedEntry, source: Source, status: int, forms: list[tuple[str, str]]
+    ) -> articles.Article:
+        return articles.from_entry(
+            entry=entry,
+            feed_name=source.config.name,
+            outlet=source.config.outlet,
+            feed_lang=source.lang,
+            status=status,
+            url_forms=forms,
+        )
+
+    def closed(self, reason: str) -> None:
+        self.store.close()
+
+
+def _header(response: Response | None, name: str) -> str | None:
+    if response is None:
+        return None
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
