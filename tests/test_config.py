@@ -113,3 +113,24 @@ def test_durations(value, seconds):
 def test_bad_durations(value):
     with pytest.raises(ValueError):
         parse_duration(value)
+
+
+def test_shipped_feeds_yaml():
+    """The default sources: at least 40, every language of the shipped topic, each commented."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "feeds.yaml"
+    config = load_config(path)
+    sources = [f for _, f in config.sources()]
+    assert len(sources) >= 40
+    assert {f.lang for f in sources} >= {"en", "uk", "ru", "de", "fr", "es", "pl"}
+    assert len(config.sitemaps) >= 1 and config.topics
+    lines = path.read_text(encoding="utf-8").splitlines()
+    section, entries = None, 0
+    for i, line in enumerate(lines):
+        if line and not line[0].isspace() and not line.startswith("#"):
+            section = line.split(":")[0]
+        if section in ("feeds", "sitemaps") and line.strip().startswith("- name:"):
+            entries += 1
+            assert lines[i - 1].strip().startswith("#"), f"feeds.yaml:{i + 1} has no comment"
+    assert entries == len(sources)
