@@ -132,9 +132,13 @@ def cmd_rescore(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from crawler.demo import run_demo
 
-    db, _ = _paths(args)
+    db, feeds = _paths(args)
     return run_demo(
-        db=db, port=args.port, verbosity=_verbosity(args), keep_serving=args.keep_serving
+        db=db,
+        port=args.port,
+        verbosity=_verbosity(args),
+        keep_serving=args.keep_serving,
+        feeds=feeds,
     )
 
 

@@ -6,9 +6,14 @@ on a real HTTP server and a real database, in one command.
 
 from __future__ import annotations
 
+import io
 import tempfile
 import time
 from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from crawler.config import load_config
 
 from crawler.demo.server import SiteServer
 from crawler.demo.site import build_site, demo_feeds_yaml
@@ -25,20 +30,44 @@ def _server(port: int) -> SiteServer:
         return SiteServer(port=0)  # the usual port is taken; any free one will do
 
 
-def run_demo(db: Path, port: int = 0, verbosity: int = 0, keep_serving: bool = False) -> int:
+def _topics_yaml(feeds: Path | None) -> str:
+    """The topics (and defaults) of the user's feeds.yaml, so the demo scores what they follow."""
+    if feeds is None or not feeds.exists():
+        return ""
+    config = load_config(feeds)
+    if not config.topics:
+        return ""
+    data = {
+        "defaults": {"relevance_lead_words": config.defaults.relevance_lead_words},
+        "topics": [t.model_dump() for t in config.topics],
+    }
+    out = io.StringIO()
+    YAML(typ="safe", pure=True).dump(data, out)
+    return out.getvalue()
+
+
+def run_demo(
+    db: Path,
+    port: int = 0,
+    verbosity: int = 0,
+    keep_serving: bool = False,
+    feeds: Path | None = None,
+) -> int:
     from crawler.run import CrawlOptions, run_crawl
     from storage import Store
 
     with _server(port) as server, tempfile.TemporaryDirectory() as tmp:
         server.resources.update(build_site(server.base_url))
-        feeds = Path(tmp) / "demo-feeds.yaml"
-        feeds.write_text(demo_feeds_yaml(server.base_url), encoding="utf-8")
+        demo_feeds = Path(tmp) / "demo-feeds.yaml"
+        demo_feeds.write_text(
+            demo_feeds_yaml(server.base_url) + _topics_yaml(feeds), encoding="utf-8"
+        )
         if verbosity >= 0:
             print(f"demo site serving on {server.base_url}; crawling into {db}", flush=True)
         result = run_crawl(
             CrawlOptions(
                 db=db,
-                feeds=feeds,
+                feeds=demo_feeds,
                 only=[],
                 poll_all=True,
                 verbosity=verbosity,
@@ -49,13 +78,16 @@ def run_demo(db: Path, port: int = 0, verbosity: int = 0, keep_serving: bool = F
         if verbosity >= 0:
             with Store(db) as store:
                 rows = store.db.execute(
-                    "SELECT outlet, lang, word_count, title FROM articles"
+                    "SELECT outlet, lang, word_count, relevant, title FROM articles"
                     " WHERE url LIKE ? ORDER BY published_at",
                     [server.base_url + "/%"],
                 ).fetchall()
-            print(f"{len(rows)} demo articles in {db}:")
-            for outlet, lang, words, title in rows:
-                print(f"  {outlet[:20]:<20} {lang or '--':<3} {words:>5} words  {title[:70]}")
+            print(f"{len(rows)} demo articles in {db} (* = relevant to a topic):")
+            for outlet, lang, words, relevant, title in rows:
+                mark = "*" if relevant else " "
+                print(
+                    f"  {mark} {outlet[:20]:<20} {lang or '--':<3} {words:>5} words  {title[:66]}"
+                )
         if keep_serving:
             print(f"still serving {server.base_url} (Ctrl-C to stop)", flush=True)
             try:
