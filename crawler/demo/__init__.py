@@ -14,7 +14,6 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from crawler.config import load_config
-
 from crawler.demo.server import SiteServer
 from crawler.demo.site import build_site, demo_feeds_yaml
 
