@@ -42,12 +42,14 @@ class Article:
     story_id: int | None = None
     credited_source: str | None = None
     topics: dict[str, float] = field(default_factory=dict)  # topic name -> score, matched only
+    id: int | None = None  # set once stored
     # Every URL form that led here, with its kind (link, request, redirect, guid), for article_urls.
     url_forms: list[tuple[str, str]] = field(default_factory=list)
 
     def row(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("url_forms")
+        data.pop("id")
         return data
 
 

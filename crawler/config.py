@@ -135,11 +135,29 @@ class Defaults(_Strict):
         return None if value is None else parse_duration(value)
 
 
+class ClusteringConfig(_Strict):
+    """Thresholds of copy detection and story clustering (see crawler/dedup.py, stories.py)."""
+
+    # copies: estimated Jaccard similarity of word shingles at or above which two texts are copies
+    copy_threshold: float = Field(default=0.5, gt=0, le=1)
+    shingle_words: int = Field(default=4, ge=1, le=10)
+    num_perm: int = Field(default=128, ge=16, le=1024)
+    copy_window_days: float = Field(default=7, gt=0)
+    # stories: an article joins the most similar story active within the window when the cosine
+    # over all its features, or over its language-independent ones (names, acronyms, numbers),
+    # reaches these thresholds
+    story_window_hours: float = Field(default=72, gt=0)
+    story_threshold: float = Field(default=0.3, gt=0, le=1)
+    story_threshold_independent: float = Field(default=0.35, gt=0, le=1)
+    story_min_shared_independent: int = Field(default=2, ge=0)
+
+
 class Config(_Strict):
     feeds: list[FeedConfig] = Field(default_factory=list)
     sitemaps: list[FeedConfig] = Field(default_factory=list)
     topics: list[TopicConfig] = Field(default_factory=list)
     defaults: Defaults = Field(default_factory=Defaults)
+    clustering: ClusteringConfig = Field(default_factory=ClusteringConfig)
 
     def sources(self) -> list[tuple[str, FeedConfig]]:
         """Every configured source as (kind, config), kind being ``feed`` or ``sitemap``."""

@@ -25,6 +25,7 @@ COUNTS = {
     "articles_new": "newsmon/articles_new",
     "articles_updated": "newsmon/articles_updated",
     "articles_failed": "newsmon/articles_failed",
+    "stories_new": "newsmon/stories_new",
 }
 
 

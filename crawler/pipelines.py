@@ -19,6 +19,7 @@ from scrapy.exceptions import DropItem
 
 from crawler import article as articles
 from crawler.article import apply_relevance
+from crawler.clusterer import Clusterer
 from crawler.extract import Extracted, extract
 from crawler.relevance import Scorer, scorer_for
 from crawler.spiders.base import PageItem
@@ -95,10 +96,20 @@ class ScorePipeline:
 
 
 class StorePipeline:
-    """Article -> one ``articles`` row (plus its URL forms), in one transaction."""
+    """Article -> one ``articles`` row (plus its URL forms), then its copy links and story.
+
+    Storing and clustering are separate transactions; an article stored by a run that died before
+    clustering it is picked up (``clustered_at`` is null) when the next run opens.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.clusterer: Clusterer | None = None
+
+    def open_spider(self, spider: Any = None) -> None:
+        spider = self.crawler.spider
+        self.clusterer = Clusterer(spider.store, spider.config)
+        self.clusterer.process_pending()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -109,6 +120,12 @@ class StorePipeline:
             raise DropItem(f"unexpected item {type(item).__name__}")
         store = self.crawler.spider.store
         status, article_id = store.save_article(item.row(), item.url_forms)
+        item.id = article_id
         self.crawler.stats.inc_value(f"newsmon/articles_{status}")
+        if status == "new":
+            with store.db.atomic():
+                result = self.clusterer.process(article_id)
+            if result.new_story:
+                self.crawler.stats.inc_value("newsmon/stories_new")
         log.debug("%s article %s: %s", status, article_id, item.url)
         return item

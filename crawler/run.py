@@ -46,7 +46,7 @@ class CrawlResult:
             f"crawl {self.status}: {c['feeds_polled']} feeds polled "
             f"({c['feeds_not_modified']} not modified, {c['feeds_failed']} failed), "
             f"{c['articles_new']} articles new, {c['articles_updated']} updated, "
-            f"{c['articles_failed']} failed, {self.seconds:.1f} s"
+            f"{c['articles_failed']} failed, {c['stories_new']} stories new, {self.seconds:.1f} s"
         )
 
 

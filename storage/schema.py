@@ -167,3 +167,29 @@ def m001_initial(db: Database) -> None:
         f'  INSERT INTO "articles_fts" (rowid, {cols}) VALUES (new.rowid, {new});\n'
         "END"
     )
+
+
+@migrations()
+def m002_clustering(db: Database) -> None:
+    """State for copy detection and story clustering, kept per article so a run only reloads the
+    articles inside its time window."""
+    db["article_signatures"].create(
+        {"article_id": int, "signature": bytes},
+        pk="article_id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_features"].create(
+        {"article_id": int, "features": str},  # JSON {feature: count}
+        pk="article_id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["feature_df"].create({"feature": str, "df": int}, pk="feature")
+    db["clustering_meta"].create({"key": str, "value": str}, pk="key")
+    db["articles"].add_column("clustered_at", str)
+    db["articles"].add_column("event_time", str)  # published_at, else first_seen_at: cluster order
+    db["articles"].create_index(["clustered_at"])
+    db["articles"].create_index(["event_time"])
+    db["articles"].create_index(["duplicate_of"])
+    db["stories"].add_column("origin_article_id", int)
+    db["stories"].add_column("lang_count", int)
+    db["stories"].add_column("updated_at", str)

@@ -73,7 +73,7 @@ class Store:
     def sync_feeds(self, sources: Iterable[dict[str, Any]]) -> None:
         """Make the ``feeds`` table list what feeds.yaml lists (state of known feeds is kept)."""
         now = now_iso()
-        with self.db.conn:
+        with self.db.atomic():
             for src in sources:
                 row = self.db.execute("SELECT id FROM feeds WHERE url = ?", [src["url"]]).fetchone()
                 fields = {k: src.get(k) for k in ("kind", "name", "outlet", "lang", "poll_every")}
@@ -98,7 +98,7 @@ class Store:
             else:
                 sets.append(f"[{key}] = ?")
                 params.append(value)
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(f"UPDATE feeds SET {', '.join(sets)} WHERE url = ?", [*params, url])
 
     # -- articles ----------------------------------------------------------------------------
@@ -150,7 +150,7 @@ class Store:
             record["relevant"] = int(bool(record["relevant"]))
         record["content_hash"] = content_hash(record.get("title"), record.get("text"))
         keys = [record["url"], *(u for u, _ in url_forms)]
-        with self.db.conn:
+        with self.db.atomic():
             article_id = self.article_id_for(keys)
             if article_id is None:
                 record["first_seen_at"] = article.get("first_seen_at") or now
@@ -235,7 +235,7 @@ class Store:
         otherwise only the listed articles change.
         """
         count = 0
-        with self.db.conn:
+        with self.db.atomic():
             if reset_all:
                 self.db.execute("DELETE FROM article_topics")
                 self.db.execute(
@@ -264,10 +264,160 @@ class Store:
             )
         return count
 
+    # -- clustering ----------------------------------------------------------------------------
+
+    def pending_cluster_ids(self) -> list[int]:
+        """Articles not yet through copy detection and story assignment, in event order."""
+        return [
+            int(r[0])
+            for r in self.db.execute(
+                "SELECT id FROM articles WHERE clustered_at IS NULL"
+                " ORDER BY coalesce(published_at, first_seen_at), id"
+            )
+        ]
+
+    def cluster_input(self, article_id: int) -> dict[str, Any]:
+        row = self.db.execute(
+            "SELECT id, url, outlet, title, summary, text, lang, relevant,"
+            " coalesce(published_at, first_seen_at) FROM articles WHERE id = ?",
+            [article_id],
+        ).fetchone()
+        keys = ("id", "url", "outlet", "title", "summary", "text", "lang", "relevant", "time")
+        return dict(zip(keys, row, strict=True))
+
+    def window_rows(self, since: str) -> list[tuple[Any, ...]]:
+        """(id, event_time, duplicate_of, story_id, signature, features) of clustered articles
+        from ``since`` on: the state a run rebuilds its indexes from."""
+        return self.db.execute(
+            "SELECT a.id, a.event_time, a.duplicate_of, a.story_id, s.signature, f.features"
+            " FROM articles a LEFT JOIN article_signatures s ON s.article_id = a.id"
+            " LEFT JOIN article_features f ON f.article_id = a.id"
+            " WHERE a.clustered_at IS NOT NULL AND a.event_time >= ? ORDER BY a.event_time, a.id",
+            [since],
+        ).fetchall()
+
+    def latest_event_time(self) -> str | None:
+        row = self.db.execute(
+            "SELECT max(event_time) FROM articles WHERE clustered_at IS NOT NULL"
+        ).fetchone()
+        return row[0] if row else None
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM clustering_meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO clustering_meta (key, value) VALUES (?, ?)", [key, value]
+        )
+
+    def document_frequencies(self, features: Iterable[str]) -> dict[str, int]:
+        features = list(features)
+        out: dict[str, int] = {}
+        for start in range(0, len(features), 500):
+            chunk = features[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                self.db.execute(
+                    f"SELECT feature, df FROM feature_df WHERE feature IN ({marks})", chunk
+                ).fetchall()
+            )
+        return out
+
+    def add_document_frequencies(self, features: Iterable[str]) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO feature_df (feature, df) VALUES (?, 1)"
+            " ON CONFLICT(feature) DO UPDATE SET df = df + 1",
+            [(f,) for f in features],
+        )
+
+    def save_cluster_state(
+        self,
+        article_id: int,
+        *,
+        event_time: str,
+        signature: bytes | None,
+        features: str,
+        duplicate_of: int | None,
+        story_id: int | None,
+        credited_source: str | None,
+    ) -> None:
+        if signature is not None:
+            self.db.execute(
+                "INSERT OR REPLACE INTO article_signatures (article_id, signature) VALUES (?, ?)",
+                [article_id, signature],
+            )
+        self.db.execute(
+            "INSERT OR REPLACE INTO article_features (article_id, features) VALUES (?, ?)",
+            [article_id, features],
+        )
+        self.db.execute(
+            "UPDATE articles SET duplicate_of = ?, story_id = ?, credited_source = ?,"
+            " event_time = ?, clustered_at = ? WHERE id = ?",
+            [duplicate_of, story_id, credited_source, event_time, now_iso(), article_id],
+        )
+
+    def reroot_copies(self, old_root: int, new_root: int) -> None:
+        """An earlier copy turned up: the copies of ``old_root`` (and it) now point at it."""
+        self.db.execute(
+            "UPDATE articles SET duplicate_of = ? WHERE (duplicate_of = ? OR id = ?) AND id != ?",
+            [new_root, old_root, old_root, new_root],
+        )
+
+    def create_story(self, title: str | None, when: str) -> int:
+        return int(
+            self.db["stories"]
+            .insert({"title": title, "first_seen_at": when, "last_seen_at": when,
+                     "article_count": 0, "outlet_count": 0, "updated_at": now_iso()})
+            .last_pk
+        )  # fmt: skip
+
+    def refresh_story(self, story_id: int) -> None:
+        """Recompute a story's summary columns from its articles (one indexed query)."""
+        rows = self.db.execute(
+            "SELECT id, outlet, title, lang, credited_source, event_time FROM articles"
+            " WHERE story_id = ? ORDER BY event_time, id",
+            [story_id],
+        ).fetchall()
+        if not rows:
+            self.db.execute("DELETE FROM stories WHERE id = ?", [story_id])
+            return
+        first = rows[0]
+        credits: dict[str, int] = {}
+        for row in rows:
+            if row[4]:
+                credits[row[4]] = credits.get(row[4], 0) + 1
+        credited = max(sorted(credits), key=lambda k: credits[k]) if credits else None
+        self.db["stories"].update(
+            story_id,
+            {
+                "title": first[2],
+                "first_seen_at": first[5],
+                "last_seen_at": rows[-1][5],
+                "origin_outlet": first[1],
+                "origin_article_id": first[0],
+                "credited_source": credited,
+                "article_count": len(rows),
+                "outlet_count": len({r[1] for r in rows if r[1]}),
+                "lang_count": len({r[3] for r in rows if r[3]}),
+                "updated_at": now_iso(),
+            },
+        )
+
+    def reset_clustering(self) -> None:
+        """Forget every copy link, story and clustering statistic (for ``recluster``)."""
+        self.db.execute(
+            "UPDATE articles SET duplicate_of = NULL, story_id = NULL, credited_source = NULL,"
+            " clustered_at = NULL"
+        )
+        for table in ("stories", "article_signatures", "article_features", "feature_df",
+                      "clustering_meta"):  # fmt: skip
+            self.db.execute(f"DELETE FROM [{table}]")
+
     # -- crawl runs --------------------------------------------------------------------------
 
     def start_run(self) -> int:
-        with self.db.conn:
+        with self.db.atomic():
             # A run still marked running belongs to a process that died (we hold the lock now).
             self.db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
             return int(
@@ -279,7 +429,7 @@ class Store:
     def finish_run(
         self, run_id: int, status: str, counts: dict[str, int], error: str | None
     ) -> None:
-        with self.db.conn:
+        with self.db.atomic():
             self.db["crawl_runs"].update(
                 run_id, {"finished_at": now_iso(), "status": status, "error": error, **counts}
             )

@@ -1,0 +1,175 @@
+"""Run stored articles through copy detection, credit attribution and story assignment.
+
+One path for every way an article arrives (a crawl, ``newsmon import``, ``newsmon recluster``):
+articles are taken in event order (publication time, else first seen), each is compared with the
+state of the time window before it, and the result is written back to its row. The window state
+(MinHash signatures, feature counts, active stories) is rebuilt from the database when a
+:class:`Clusterer` starts, so a run reads the window, never the archive.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from crawler.config import Config
+from crawler.credit import build_gazetteer, credited_source
+from crawler.dedup import CopyIndex, from_bytes, signature, to_bytes
+from crawler.stories import FeatureWeights, StoryIndex, parse_time, raw_features, vectorize
+from storage import Store
+
+EPOCH = "1970-01-01T00:00:00+00:00"
+
+
+@dataclass
+class ClusterResult:
+    article_id: int
+    duplicate_of: int | None
+    story_id: int | None
+    new_story: bool
+    credited_source: str | None
+
+
+class Clusterer:
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.cfg = config.clustering
+        self.weights = FeatureWeights()
+        self.gazetteer = build_gazetteer(f.outlet for _, f in config.sources())
+        self.copy_window = timedelta(days=self.cfg.copy_window_days)
+        self.copies = CopyIndex(self.cfg.copy_threshold, self.cfg.num_perm)
+        self.copy_times: dict[int, datetime] = {}
+        self.roots: dict[int, int] = {}  # article id -> earliest copy (itself if none)
+        self.article_story: dict[int, int | None] = {}
+        self.stories = StoryIndex(
+            window=timedelta(hours=self.cfg.story_window_hours),
+            threshold=self.cfg.story_threshold,
+            threshold_independent=self.cfg.story_threshold_independent,
+            min_independent_features=self.cfg.story_min_shared_independent,
+        )
+        self.n_docs = int(store.meta("n_docs", "0") or 0)
+        self.stories_new = 0
+        self._load_window()
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def _load_window(self) -> None:
+        latest = parse_time(self.store.latest_event_time())
+        if latest is None:
+            return
+        span = max(self.copy_window, self.stories.window)
+        rows = self.store.window_rows((latest - span).isoformat())
+        counts_by_id = {}
+        for article_id, event_time, duplicate_of, story_id, sig, features in rows:
+            when = parse_time(event_time) or latest
+            self.roots[article_id] = duplicate_of or article_id
+            self.article_story[article_id] = story_id
+            if sig is not None and when >= latest - self.copy_window:
+                self.copies.add(article_id, from_bytes(sig, self.cfg.num_perm))
+                self.copy_times[article_id] = when
+            if story_id is not None and features:
+                counts_by_id[article_id] = (Counter(json.loads(features)), story_id, when)
+        df = self.store.document_frequencies({f for c, _, _ in counts_by_id.values() for f in c})
+        for counts, story_id, when in counts_by_id.values():
+            if when >= latest - self.stories.window:
+                self.stories.add(story_id, vectorize(counts, df, self.n_docs, self.weights), when)
+
+    def _evict_copies(self, now: datetime) -> None:
+        cutoff = now - self.copy_window
+        for article_id in [a for a, t in self.copy_times.items() if t < cutoff]:
+            self.copies.remove(article_id)
+            del self.copy_times[article_id]
+
+    # -- one article ---------------------------------------------------------------------------
+
+    def process(self, article_id: int) -> ClusterResult:
+        """Copy links, credit and story of one stored article. The caller commits."""
+        art = self.store.cluster_input(article_id)
+        when = parse_time(art["time"]) or datetime.now(timezone.utc)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        body = art["text"] or art["summary"] or ""
+
+        # 1. copies: the earliest article among the near-duplicates' roots
+        self._evict_copies(when)
+        mh = signature(body, self.cfg.shingle_words, self.cfg.num_perm)
+        duplicate_of = None
+        if mh is not None:
+            roots = {self.roots.get(m.article_id, m.article_id) for m in self.copies.matches(mh)}
+            roots.discard(article_id)
+            if roots:
+                duplicate_of = min(roots, key=lambda r: (self._time_of(r), r))
+                if self._time_of(duplicate_of) > when:
+                    # this copy is older than the group's root: it becomes the root
+                    self.store.reroot_copies(duplicate_of, article_id)
+                    for a, r in list(self.roots.items()):
+                        if r == duplicate_of:
+                            self.roots[a] = article_id
+                    duplicate_of = None
+            self.copies.add(article_id, mh)
+            self.copy_times[article_id] = when
+        self.roots[article_id] = duplicate_of or article_id
+
+        # 2. whom it credits
+        credit = credited_source(f"{art['title'] or ''}. {body}", art["outlet"], self.gazetteer)
+
+        # 3. story: a copy follows its original; otherwise the most similar active story
+        counts = raw_features(art["title"], body, self.weights)
+        df = self.store.document_frequencies(counts)
+        self.n_docs += 1
+        self.store.add_document_frequencies(counts)
+        self.store.set_meta("n_docs", str(self.n_docs))
+        vec = vectorize(counts, df, self.n_docs, self.weights)
+        story_id = None
+        new_story = False
+        if art["relevant"]:
+            if duplicate_of is not None and self.article_story.get(duplicate_of):
+                story_id = self.article_story[duplicate_of]
+            else:
+                story_id = self.stories.assign(vec, when).story_id
+            if story_id is None:
+                story_id = self.store.create_story(art["title"], when.isoformat())
+                new_story = True
+                self.stories_new += 1
+            self.stories.add(story_id, vec, when)
+        self.article_story[article_id] = story_id
+        self.store.save_cluster_state(
+            article_id,
+            event_time=when.isoformat(),
+            signature=to_bytes(mh) if mh is not None else None,
+            features=json.dumps(dict(counts), ensure_ascii=False),
+            duplicate_of=duplicate_of,
+            story_id=story_id,
+            credited_source=credit,
+        )
+        if story_id is not None:
+            self.store.refresh_story(story_id)
+        return ClusterResult(article_id, duplicate_of, story_id, new_story, credit)
+
+    def _time_of(self, article_id: int) -> datetime:
+        if article_id in self.copy_times:
+            return self.copy_times[article_id]
+        row = self.store.cluster_input(article_id)
+        return parse_time(row["time"]) or datetime.now(timezone.utc)
+
+    def process_pending(self, batch: int = 500) -> int:
+        """Every stored article not yet clustered, oldest first, committing every ``batch``."""
+        ids = self.store.pending_cluster_ids()
+        for start in range(0, len(ids), batch):
+            with self.store.db.atomic():
+                for article_id in ids[start : start + batch]:
+                    self.process(article_id)
+        return len(ids)
+
+
+def recluster(store: Store, config: Config) -> tuple[int, int]:
+    """Rebuild every copy link and story from the stored articles, in one transaction."""
+    with store.db.atomic():
+        store.reset_clustering()
+        clusterer = Clusterer(store, config)
+        ids = store.pending_cluster_ids()
+        for article_id in ids:
+            clusterer.process(article_id)
+    return len(ids), clusterer.stories_new

@@ -1,0 +1,236 @@
+"""Stories: articles reporting the same event, across outlets and languages, assigned as they come.
+
+Each article becomes a sparse TF-IDF vector of two kinds of features:
+
+* language-independent ones that a translation keeps: names reduced to a consonant skeleton of
+  their Latin transliteration (Харків, Харьков, Kharkiv, Charkiw all give ``hrkv``), acronyms
+  (ATACMS, НАТО -> NATO) and numbers;
+* the article's own words (prefix-stemmed), which separate events within one language.
+
+A new article joins the active story (last article within ``story_window_hours``) whose centroid
+is most similar, when the cosine over all features or over the language-independent ones alone
+reaches its threshold; otherwise it starts a story. Candidates come from an inverted index of
+the active stories' features, so each article is compared with a handful of stories, never with
+the archive, and memory is bounded by the window.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ye", "ё": "yo",
+    "ж": "zh", "з": "z", "и": "i", "і": "i", "ї": "yi", "й": "y", "к": "k", "л": "l", "м": "m",
+    "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh",
+    "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+    "я": "ya",
+}  # fmt: skip
+GREEK = {
+    "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th", "ι": "i",
+    "κ": "k", "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p", "ρ": "r", "σ": "s",
+    "ς": "s", "τ": "t", "υ": "y", "φ": "f", "χ": "ch", "ψ": "ps", "ω": "o",
+}  # fmt: skip
+# Acronyms that differ by language but name the same thing.
+ACRONYMS = {
+    "SSHA": "US", "USA": "US", "EEUU": "US", "OTAN": "NATO",
+    "YES": "EU", "ES": "EU", "UE": "EU", "OON": "UN", "ONU": "UN", "ZSU": "AFU", "VSU": "AFU",
+    "RF": "RU", "FRG": "DE", "BRD": "DE",
+}  # fmt: skip
+LETTERS_LATIN = str.maketrans({"ł": "l", "ß": "ss", "ø": "o", "æ": "ae", "đ": "d"})
+
+
+def transliterate(word: str) -> str:
+    """Lower-case Latin spelling of a word in Cyrillic, Greek or accented Latin script."""
+    word = word.lower()
+    out = []
+    for ch in word:
+        if ch in CYRILLIC:
+            out.append(CYRILLIC[ch])
+        elif ch in GREEK:
+            out.append(GREEK[ch])
+        else:
+            out.append(ch)
+    text = "".join(out).translate(LETTERS_LATIN)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+_DIGRAPHS = [("shch", "sh"), ("sch", "sh"), ("sz", "sh"), ("cz", "ch"), ("kh", "h"), ("ch", "h"),
+             ("zh", "j"), ("ck", "k"), ("ph", "f"), ("th", "t"), ("ts", "s"), ("tz", "s"),
+             ("dz", "s"), ("gh", "h"), ("w", "v"), ("c", "k"), ("q", "k"), ("x", "ks"), ("z", "s"),
+             ("g", "h")]  # fmt: skip
+_VOWELS = set("aeiouyj")
+
+
+def skeleton(word: str) -> str:
+    """The consonants of a name's transliteration, spelling variants folded: Kharkiv, Kharkov,
+    Charkiw, Харкові -> hrkv. Lossy on purpose: it only has to match across languages."""
+    text = transliterate(word)
+    text = re.sub(r"[^a-z]", "", text)
+    for a, b in _DIGRAPHS:
+        text = text.replace(a, b)
+    consonants = [c for c in text if c not in _VOWELS]
+    folded: list[str] = []
+    for c in consonants:
+        if not folded or folded[-1] != c:
+            folded.append(c)
+    return "".join(folded)
+
+
+@dataclass
+class FeatureWeights:
+    entity: float = 1.5
+    acronym: float = 1.5
+    number: float = 1.0
+    word: float = 1.0
+    title_repeat: int = 2  # title tokens count this many times
+    max_features: int = 80
+
+
+def raw_features(title: str | None, text: str | None, weights: FeatureWeights) -> Counter[str]:
+    """Term counts of an article: E: name skeletons, A: acronyms, N: numbers, W: word stems."""
+    counts: Counter[str] = Counter()
+    for part, repeat in ((title or "", weights.title_repeat), ((text or "")[:6000], 1)):
+        for tok in _TOKEN.findall(part):
+            for feature in _token_features(tok):
+                counts[feature] += repeat
+    return counts
+
+
+def _token_features(tok: str) -> list[str]:
+    if tok.isdigit():
+        value = tok.lstrip("0")
+        return [f"N:{value}"] if len(value) >= 2 else []
+    if any(c.isdigit() for c in tok):
+        return [f"A:{transliterate(tok).upper()}"] if len(tok) >= 3 else []
+    if len(tok) >= 2 and tok.isupper():
+        acronym = transliterate(tok).upper()
+        return [f"A:{ACRONYMS.get(acronym, acronym)}"]
+    if len(tok) < 4:
+        return []
+    features = [f"W:{tok.lower()[:6]}"]
+    if tok[0].isupper():
+        skel = skeleton(tok)
+        if len(skel) >= 3:
+            features.append(f"E:{skel[:4]}")
+            if len(skel) > 3:
+                features.append(f"E:{skel[:3]}")
+    return features
+
+
+def is_language_independent(feature: str) -> bool:
+    return feature[0] in "EAN"
+
+
+def vectorize(
+    counts: Counter[str], df: dict[str, int], n_docs: int, weights: FeatureWeights
+) -> dict[str, float]:
+    """Unit-length TF-IDF vector over the top ``max_features`` features."""
+    kind = {"E": weights.entity, "A": weights.acronym, "N": weights.number, "W": weights.word}
+    vec = {}
+    for feature, tf in counts.items():
+        idf = math.log((n_docs + 1) / (df.get(feature, 0) + 1)) + 1.0
+        vec[feature] = (1.0 + math.log(tf)) * idf * kind[feature[0]]
+    top = sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[: weights.max_features]
+    norm = math.sqrt(sum(v * v for _, v in top)) or 1.0
+    return {f: v / norm for f, v in top}
+
+
+def cosine(vec: dict[str, float], centroid: dict[str, float], only_independent: bool) -> float:
+    if only_independent:
+        vec = {f: v for f, v in vec.items() if is_language_independent(f)}
+        centroid = {f: v for f, v in centroid.items() if is_language_independent(f)}
+    dot = sum(v * centroid.get(f, 0.0) for f, v in vec.items())
+    if not dot:
+        return 0.0
+    nv = math.sqrt(sum(v * v for v in vec.values()))
+    nc = math.sqrt(sum(v * v for v in centroid.values()))
+    return dot / (nv * nc) if nv and nc else 0.0
+
+
+@dataclass
+class ActiveStory:
+    id: int
+    centroid: dict[str, float]
+    last_time: datetime
+    size: int = 0
+
+
+@dataclass
+class Assignment:
+    story_id: int | None  # None: start a new story
+    similarity: float = 0.0
+
+
+@dataclass
+class StoryIndex:
+    """Stories active within the window, with an inverted index for candidate retrieval."""
+
+    window: timedelta
+    threshold: float
+    threshold_independent: float
+    min_independent_features: int = 2
+    stories: dict[int, ActiveStory] = field(default_factory=dict)
+    postings: dict[str, set[int]] = field(default_factory=dict)
+
+    def evict(self, now: datetime) -> None:
+        cutoff = now - self.window
+        for sid in [s.id for s in self.stories.values() if s.last_time < cutoff]:
+            story = self.stories.pop(sid)
+            for feature in story.centroid:
+                ids = self.postings.get(feature)
+                if ids is not None:
+                    ids.discard(sid)
+                    if not ids:
+                        del self.postings[feature]
+
+    def candidates(self, vec: dict[str, float]) -> set[int]:
+        found: set[int] = set()
+        for feature in vec:
+            found |= self.postings.get(feature, set())
+        return found
+
+    def assign(self, vec: dict[str, float], when: datetime) -> Assignment:
+        """The best active story for an article vector, or a new one."""
+        self.evict(when)
+        best = Assignment(None)
+        for sid in sorted(self.candidates(vec)):
+            story = self.stories[sid]
+            if abs(when - story.last_time) > self.window:
+                continue
+            sim_all = cosine(vec, story.centroid, only_independent=False)
+            sim_ind = cosine(vec, story.centroid, only_independent=True)
+            shared = sum(1 for f in vec if is_language_independent(f) and f in story.centroid)
+            ok = sim_all >= self.threshold or (
+                sim_ind >= self.threshold_independent and shared >= self.min_independent_features
+            )
+            score = max(sim_all, sim_ind)
+            if ok and score > best.similarity:
+                best = Assignment(sid, score)
+        return best
+
+    def add(self, story_id: int, vec: dict[str, float], when: datetime) -> None:
+        story = self.stories.get(story_id)
+        if story is None:
+            story = self.stories[story_id] = ActiveStory(story_id, {}, when)
+        for feature, value in vec.items():
+            story.centroid[feature] = story.centroid.get(feature, 0.0) + value
+            self.postings.setdefault(feature, set()).add(story_id)
+        story.size += 1
+        story.last_time = max(story.last_time, when)
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
