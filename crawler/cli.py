@@ -7,15 +7,20 @@ CONTRACT.md promises (2 bad usage or configuration, 75 lock held, 1 the command 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.config import ConfigError
 from crawler.lock import LockHeld
+
+if TYPE_CHECKING:
+    from storage import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 
@@ -78,6 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("rescore", cmd_rescore, "recompute every article's relevance from the current topics")
 
+    imp = command("import", cmd_import, "ingest articles from a JSON Lines file (- for stdin)")
+    imp.add_argument("file", metavar="FILE.jsonl")
+
+    command("recluster", cmd_recluster, "rebuild copy links and stories from the stored articles")
+
+    stories = command("stories", cmd_stories, "story clusters, most recently active first")
+    stories.add_argument("--since", metavar="D", help="active since a date or span (7d, 12h)")
+    stories.add_argument("--min-outlets", type=int, default=1, metavar="N")
+    stories.add_argument("--limit", type=int, default=50, metavar="N")
+    stories.add_argument("--json", action="store_true", help="JSON lines for scripts")
+
+    story = command("story", cmd_story, "one story's timeline")
+    story.add_argument("id", type=int, metavar="ID")
+    story.add_argument("--json", action="store_true", help="one JSON object for scripts")
+
     demo = command("demo", cmd_demo, "serve the bundled offline sample news site and crawl it")
     demo.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free)")
     demo.add_argument("--keep-serving", action="store_true", help="serve until Ctrl-C afterwards")
@@ -127,6 +147,139 @@ def cmd_rescore(args: argparse.Namespace) -> int:
         result = rescore(store, config)
     print(result.summary())
     return EXIT_OK
+
+
+def _locked_store(db: Path) -> Iterator[Store]:
+    """The database under the crawl lock: writers never interleave their clustering."""
+    from crawler.lock import CrawlLock
+    from storage import Store
+
+    with CrawlLock(db), Store(db) as store:
+        yield store
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from crawler.config import load_config
+    from crawler.importer import ImportError_, parse_lines, run_import
+    from crawler.relevance import compile_topics
+
+    db, feeds = _paths(args)
+    config = load_config(feeds)
+    compile_topics(config.topics)
+    try:
+        if args.file == "-":
+            records = parse_lines(sys.stdin, "stdin")
+        else:
+            with open(args.file, encoding="utf-8") as handle:
+                records = parse_lines(handle, args.file)
+    except FileNotFoundError:
+        raise UsageError(f"{args.file}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{args.file}: not UTF-8 text ({exc.reason})") from None
+    except ImportError_ as exc:
+        raise UsageError(str(exc)) from None
+    with contextmanager(_locked_store)(db) as store:
+        result = run_import(store, config, records)
+    print(result.summary())
+    return EXIT_OK
+
+
+def cmd_recluster(args: argparse.Namespace) -> int:
+    import time
+
+    from crawler.clusterer import recluster
+    from crawler.config import load_config
+
+    db, feeds = _paths(args)
+    config = load_config(feeds)
+    started = time.monotonic()
+    with contextmanager(_locked_store)(db) as store:
+        articles, stories = recluster(store, config)
+    print(f"recluster: {articles} articles, {stories} stories, {time.monotonic() - started:.1f} s")
+    return EXIT_OK
+
+
+def _read_store(db: Path) -> Store:
+    from storage import Store
+
+    if not db.exists():
+        raise UsageError(f"{db}: no such database (run newsmon crawl or newsmon demo first)")
+    return Store(db)
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    from crawler import output
+
+    db, _ = _paths(args)
+    since = _since(args.since)
+    with _read_store(db) as store:
+        rows = store.stories(since=since, min_outlets=args.min_outlets, limit=args.limit)
+    if args.json:
+        for row in rows:
+            print(json.dumps(output.story_record(row), ensure_ascii=False))
+        return EXIT_OK
+    print(
+        output.table(
+            ["id", "last seen", "articles", "outlets", "first by", "credited", "title"],
+            [
+                [r["id"], output.short_time(r["last_seen_at"]), r["article_count"],
+                 r["outlet_count"], r["origin_outlet"], r["credited_source"], r["title"]]
+                for r in rows
+            ],
+            widths={4: 22, 5: 18, 6: 70},
+        )  # fmt: skip
+    )
+    return EXIT_OK
+
+
+def cmd_story(args: argparse.Namespace) -> int:
+    from crawler import output
+
+    db, _ = _paths(args)
+    with _read_store(db) as store:
+        story = store.story(args.id)
+        if story is None:
+            raise UsageError(f"no story {args.id} in {db}")
+        articles = store.story_articles(args.id)
+    first = story["first_seen_at"]
+    records = []
+    for row in articles:
+        record = output.article_record(row)
+        record["lag_hours"] = output.hours_between(first, row["event_time"])
+        records.append(record)
+    if args.json:
+        print(json.dumps({**output.story_record(story), "articles": records}, ensure_ascii=False))
+        return EXIT_OK
+    print(f"story {story['id']}: {story['title']}")
+    print(
+        f"first reported by {story['origin_outlet']} at {output.short_time(first)} UTC; "
+        f"{story['article_count']} articles from {story['outlet_count']} outlets"
+        + (f"; most credited: {story['credited_source']}" if story["credited_source"] else "")
+    )
+    print()
+    print(
+        output.table(
+            ["time (UTC)", "lag h", "outlet", "lang", "copy of", "credits", "title"],
+            [
+                [output.short_time(r["published_at"] or r["first_seen_at"]), r["lag_hours"],
+                 r["outlet"], r["lang"], r["duplicate_of"], r["credited_source"], r["title"]]
+                for r in records
+            ],
+            widths={2: 22, 5: 18, 6: 60},
+        )  # fmt: skip
+    )
+    return EXIT_OK
+
+
+def _since(value: str | None) -> str | None:
+    from crawler import output
+
+    if value is None:
+        return None
+    try:
+        return output.parse_since(value)
+    except ValueError as exc:
+        raise UsageError(f"--since: {exc}") from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -132,6 +132,7 @@ def credited_source(
     if not text:
         return None
     own = (own_outlet or "").lower()
+    wire = None
     for match in gazetteer.pattern.finditer(text[:limit]):
         spelled = match.group("b") or match.group("a") or match.group("w")
         name = gazetteer.canonical.get(spelled.lower())
@@ -139,5 +140,10 @@ def credited_source(
             continue
         if name.lower() == own or (own and (own in name.lower() or name.lower() in own)):
             continue
+        if match.group("w"):
+            # "(Reuters) -" says whose copy this is; an explicit "Politico reported" in the
+            # same text says who had the news, and wins.
+            wire = wire or name
+            continue
         return name
-    return None
+    return wire

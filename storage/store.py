@@ -414,6 +414,48 @@ class Store:
                       "clustering_meta"):  # fmt: skip
             self.db.execute(f"DELETE FROM [{table}]")
 
+    # -- reading stories and articles --------------------------------------------------------
+
+    STORY_FIELDS = (
+        "id, title, first_seen_at, last_seen_at, origin_outlet, credited_source, article_count,"
+        " outlet_count"
+    )
+    ARTICLE_FIELDS = (
+        "id, url, outlet, title, author, published_at, first_seen_at, lang, summary, text,"
+        " word_count, relevant, relevance_score, matched_terms, duplicate_of, story_id,"
+        " credited_source, feed, event_time"
+    )
+
+    def stories(
+        self, *, since: str | None, min_outlets: int, limit: int | None
+    ) -> list[dict[str, Any]]:
+        """Stories, most recently active first."""
+        sql = f"SELECT {self.STORY_FIELDS} FROM stories WHERE outlet_count >= ?"
+        params: list[Any] = [min_outlets]
+        if since:
+            sql += " AND last_seen_at >= ?"
+            params.append(since)
+        sql += " ORDER BY last_seen_at DESC, id DESC"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return list(self.db.query(sql, params))
+
+    def story(self, story_id: int) -> dict[str, Any] | None:
+        rows = list(
+            self.db.query(f"SELECT {self.STORY_FIELDS} FROM stories WHERE id = ?", [story_id])
+        )
+        return rows[0] if rows else None
+
+    def story_articles(self, story_id: int) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                f"SELECT {self.ARTICLE_FIELDS} FROM articles WHERE story_id = ?"
+                " ORDER BY event_time, id",
+                [story_id],
+            )
+        )
+
     # -- crawl runs --------------------------------------------------------------------------
 
     def start_run(self) -> int:
