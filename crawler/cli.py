@@ -222,8 +222,15 @@ def cmd_stories(args: argparse.Namespace) -> int:
         output.table(
             ["id", "last seen", "articles", "outlets", "first by", "credited", "title"],
             [
-                [r["id"], output.short_time(r["last_seen_at"]), r["article_count"],
-                 r["outlet_count"], r["origin_outlet"], r["credited_source"], r["title"]]
+                [
+                    r["id"],
+                    output.short_time(r["last_seen_at"]),
+                    r["article_count"],
+                    r["outlet_count"],
+                    r["origin_outlet"],
+                    r["credited_source"],
+                    r["title"],
+                ]
                 for r in rows
             ],
             widths={4: 22, 5: 18, 6: 70},
@@ -261,8 +268,15 @@ def cmd_story(args: argparse.Namespace) -> int:
         output.table(
             ["time (UTC)", "lag h", "outlet", "lang", "copy of", "credits", "title"],
             [
-                [output.short_time(r["published_at"] or r["first_seen_at"]), r["lag_hours"],
-                 r["outlet"], r["lang"], r["duplicate_of"], r["credited_source"], r["title"]]
+                [
+                    output.short_time(r["published_at"] or r["first_seen_at"]),
+                    r["lag_hours"],
+                    r["outlet"],
+                    r["lang"],
+                    r["duplicate_of"],
+                    r["credited_source"],
+                    r["title"],
+                ]
                 for r in records
             ],
             widths={2: 22, 5: 18, 6: 60},

@@ -84,8 +84,12 @@ class Clusterer:
 
     # -- one article ---------------------------------------------------------------------------
 
-    def process(self, article_id: int) -> ClusterResult:
-        """Copy links, credit and story of one stored article. The caller commits."""
+    def process(self, article_id: int, batch: int | None = None) -> ClusterResult:
+        """Copy links, credit and story of one stored article. The caller commits.
+
+        ``batch`` is the batch whose document frequencies already include this article
+        (see :meth:`process_pending`); alone, an article is a batch of its own.
+        """
         art = self.store.cluster_input(article_id)
         when = parse_time(art["time"]) or datetime.now(timezone.utc)
         if when.tzinfo is None:
@@ -116,11 +120,11 @@ class Clusterer:
         credit = credited_source(f"{art['title'] or ''}. {body}", art["outlet"], self.gazetteer)
 
         # 3. story: a copy follows its original; otherwise the most similar active story
-        counts = raw_features(art["title"], body, self.weights)
+        counts = self.features(art)
+        if batch is None:
+            batch = self.store.next_batch()
+            self.count_documents([counts])
         df = self.store.document_frequencies(counts)
-        self.n_docs += 1
-        self.store.add_document_frequencies(counts)
-        self.store.set_meta("n_docs", str(self.n_docs))
         vec = vectorize(counts, df, self.n_docs, self.weights)
         story_id = None
         new_story = False
@@ -143,10 +147,24 @@ class Clusterer:
             duplicate_of=duplicate_of,
             story_id=story_id,
             credited_source=credit,
+            batch=batch,
         )
         if story_id is not None:
             self.store.refresh_story(story_id)
         return ClusterResult(article_id, duplicate_of, story_id, new_story, credit)
+
+    def features(self, art: dict) -> Counter[str]:
+        body = art["text"] or art["summary"] or ""
+        if self.cfg.story_lead_words:
+            body = " ".join(body.split()[: self.cfg.story_lead_words])
+        return raw_features(art["title"], body, self.weights)
+
+    def count_documents(self, all_counts: list[Counter[str]]) -> None:
+        """Add articles to the document frequencies the TF-IDF weights come from."""
+        for counts in all_counts:
+            self.store.add_document_frequencies(counts)
+        self.n_docs += len(all_counts)
+        self.store.set_meta("n_docs", str(self.n_docs))
 
     def _time_of(self, article_id: int) -> datetime:
         if article_id in self.copy_times:
@@ -154,22 +172,45 @@ class Clusterer:
         row = self.store.cluster_input(article_id)
         return parse_time(row["time"]) or datetime.now(timezone.utc)
 
-    def process_pending(self, batch: int = 500) -> int:
-        """Every stored article not yet clustered, oldest first, committing every ``batch``."""
-        ids = self.store.pending_cluster_ids()
-        for start in range(0, len(ids), batch):
+    def process_batch(self, ids: list[int], commit_every: int = 500) -> None:
+        """Cluster articles as one batch: all of them are first counted into the document
+        frequencies, so their weights do not depend on the order within the batch."""
+        if not ids:
+            return
+        with self.store.db.atomic():
+            batch = self.store.next_batch()
+            self.count_documents([self.features(self.store.cluster_input(i)) for i in ids])
+        for start in range(0, len(ids), commit_every):
             with self.store.db.atomic():
-                for article_id in ids[start : start + batch]:
-                    self.process(article_id)
+                for article_id in ids[start : start + commit_every]:
+                    self.process(article_id, batch)
+
+    def process_pending(self) -> int:
+        """Every stored article not yet clustered (an import, a crawl that died), oldest first."""
+        ids = self.store.pending_cluster_ids()
+        self.process_batch(ids)
         return len(ids)
 
 
 def recluster(store: Store, config: Config) -> tuple[int, int]:
-    """Rebuild every copy link and story from the stored articles, in one transaction."""
+    """Rebuild every copy link and story from the stored articles, in one transaction.
+
+    Articles are replayed in the order and batches they were first clustered in, so with the same
+    configuration the result is what the crawls and imports produced; what changed in
+    feeds.yaml (topics, thresholds) applies throughout.
+    """
     with store.db.atomic():
+        order = store.replay_order()
         store.reset_clustering()
         clusterer = Clusterer(store, config)
-        ids = store.pending_cluster_ids()
-        for article_id in ids:
-            clusterer.process(article_id)
-    return len(ids), clusterer.stories_new
+        group: list[int] = []
+        current: object = None
+        for article_id, batch in order:
+            key = batch if batch is not None else "never clustered"
+            if group and key != current:
+                clusterer.process_batch(group)
+                group = []
+            group.append(article_id)
+            current = key
+        clusterer.process_batch(group)
+    return len(order), clusterer.stories_new

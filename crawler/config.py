@@ -147,9 +147,11 @@ class ClusteringConfig(_Strict):
     # over all its features, or over its language-independent ones (names, acronyms, numbers),
     # reaches these thresholds
     story_window_hours: float = Field(default=72, gt=0)
-    story_threshold: float = Field(default=0.3, gt=0, le=1)
-    story_threshold_independent: float = Field(default=0.35, gt=0, le=1)
-    story_min_shared_independent: int = Field(default=2, ge=0)
+    story_threshold: float = Field(default=0.2, gt=0, le=1)
+    story_threshold_independent: float = Field(default=0.2, gt=0, le=1)
+    story_min_shared_independent: int = Field(default=3, ge=0)
+    # an event is identified by the headline and the lead, not the background further down
+    story_lead_words: int = Field(default=120, ge=0)
 
 
 class Config(_Strict):

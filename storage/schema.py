@@ -193,3 +193,11 @@ def m002_clustering(db: Database) -> None:
     db["stories"].add_column("origin_article_id", int)
     db["stories"].add_column("lang_count", int)
     db["stories"].add_column("updated_at", str)
+
+
+@migrations()
+def m003_cluster_order(db: Database) -> None:
+    """The order and batches in which articles were clustered, so ``recluster`` can replay it."""
+    db["articles"].add_column("cluster_seq", int)
+    db["articles"].add_column("cluster_batch", int)
+    db["articles"].create_index(["cluster_seq"])

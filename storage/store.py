@@ -341,6 +341,7 @@ class Store:
         duplicate_of: int | None,
         story_id: int | None,
         credited_source: str | None,
+        batch: int,
     ) -> None:
         if signature is not None:
             self.db.execute(
@@ -351,11 +352,38 @@ class Store:
             "INSERT OR REPLACE INTO article_features (article_id, features) VALUES (?, ?)",
             [article_id, features],
         )
+        seq = int(self.meta("seq", "0") or 0) + 1
+        self.set_meta("seq", str(seq))
         self.db.execute(
             "UPDATE articles SET duplicate_of = ?, story_id = ?, credited_source = ?,"
-            " event_time = ?, clustered_at = ? WHERE id = ?",
-            [duplicate_of, story_id, credited_source, event_time, now_iso(), article_id],
+            " event_time = ?, clustered_at = ?, cluster_seq = ?, cluster_batch = ? WHERE id = ?",
+            [
+                duplicate_of,
+                story_id,
+                credited_source,
+                event_time,
+                now_iso(),
+                seq,
+                batch,
+                article_id,
+            ],
         )
+
+    def next_batch(self) -> int:
+        batch = int(self.meta("batch", "0") or 0) + 1
+        self.set_meta("batch", str(batch))
+        return batch
+
+    def replay_order(self) -> list[tuple[int, int | None]]:
+        """(id, batch) of every article in the order it was clustered; never-clustered ones
+        last, in event order."""
+        return [
+            (int(r[0]), r[1])
+            for r in self.db.execute(
+                "SELECT id, cluster_batch FROM articles ORDER BY cluster_seq IS NULL, cluster_seq,"
+                " coalesce(published_at, first_seen_at), id"
+            )
+        ]
 
     def reroot_copies(self, old_root: int, new_root: int) -> None:
         """An earlier copy turned up: the copies of ``old_root`` (and it) now point at it."""

@@ -1,0 +1,183 @@
+"""`newsmon import`, `recluster`, `stories` and `story` through the real CLI."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, newsmon, rows
+
+DATA = REPO / "tests" / "data" / "stories.jsonl"
+FEEDS = REPO / "feeds.yaml"
+
+
+def _nm(db: Path, *args: str, **kw) -> subprocess.CompletedProcess[str]:
+    return newsmon("--db", str(db), "--feeds", str(FEEDS), *args, **kw)
+
+
+def _stories(db: Path) -> set[frozenset[str]]:
+    groups: dict[int, set[str]] = {}
+    for url, story in rows(db, "SELECT url, story_id FROM articles WHERE story_id IS NOT NULL"):
+        groups.setdefault(story, set()).add(url)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_import_then_recluster_reproduces_the_same_stories(tmp_path: Path):
+    lines = DATA.read_text(encoding="utf-8").splitlines()
+    db = tmp_path / "news.db"
+    # Incremental: the archive arrives in three chronological chunks, as from three cron runs.
+    for i, chunk in enumerate((lines[:60], lines[60:130], lines[130:])):
+        part = tmp_path / f"part{i}.jsonl"
+        part.write_text("\n".join(chunk) + "\n", encoding="utf-8")
+        result = _nm(db, "import", str(part))
+        assert result.returncode == 0, result.stderr
+        assert f"{len(chunk)} read, {len(chunk)} new" in result.stdout
+    incremental = _stories(db)
+    copies = rows(db, "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL")[0][0]
+    assert len(incremental) >= 15 and copies >= 30
+
+    again = _nm(db, "recluster")
+    assert again.returncode == 0 and f"{len(lines)} articles" in again.stdout
+    assert _stories(db) == incremental
+    assert rows(db, "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL")[0][0] == copies
+    # Importing the same file again stores nothing twice.
+    rerun = _nm(db, "import", str(DATA))
+    assert f"0 new, 0 updated, {len(lines)} unchanged" in rerun.stdout
+    assert rows(db, "SELECT count(*) FROM articles") == [(len(lines),)]
+
+
+def test_stories_and_story_timeline(tmp_path: Path):
+    db = tmp_path / "news.db"
+    assert _nm(db, "import", str(DATA)).returncode == 0
+    listed = [
+        json.loads(line)
+        for line in _nm(db, "stories", "--json", "--limit", "100").stdout.splitlines()
+    ]
+    assert listed and set(listed[0]) == {
+        "id",
+        "title",
+        "first_seen_at",
+        "last_seen_at",
+        "origin_outlet",
+        "credited_source",
+        "article_count",
+        "outlet_count",
+    }
+    assert [s["last_seen_at"] for s in listed] == sorted(
+        (s["last_seen_at"] for s in listed), reverse=True
+    )
+    kharkiv = max(listed, key=lambda s: s["article_count"])
+    assert kharkiv["origin_outlet"] == "Politico" and kharkiv["credited_source"] == "Politico"
+    assert kharkiv["outlet_count"] >= 20
+
+    wide = [
+        json.loads(x)
+        for x in _nm(db, "stories", "--json", "--min-outlets", "20").stdout.splitlines()
+    ]
+    assert [s["id"] for s in wide] == [kharkiv["id"]]
+    recent = _nm(db, "stories", "--json", "--since", "2024-11-19").stdout.splitlines()
+    assert recent and all(json.loads(x)["last_seen_at"] >= "2024-11-19" for x in recent)
+
+    detail = json.loads(_nm(db, "story", str(kharkiv["id"]), "--json").stdout)
+    arts = detail["articles"]
+    assert detail["id"] == kharkiv["id"] and len(arts) == kharkiv["article_count"]
+    assert arts[0]["outlet"] == "Politico" and arts[0]["lag_hours"] == 0
+    assert all(a["lag_hours"] >= 0 for a in arts) and arts == sorted(
+        arts, key=lambda a: a["lag_hours"]
+    )
+    assert {
+        "id",
+        "url",
+        "matched_terms",
+        "duplicate_of",
+        "credited_source",
+        "relevant",
+        "lag_hours",
+    } <= set(arts[0])
+    assert isinstance(arts[0]["matched_terms"], list) and arts[0]["relevant"] is True
+    copies = [a for a in arts if a["duplicate_of"]]
+    assert copies and all(
+        a["outlet"]
+        in {
+            "Yahoo News",
+            "U.S. News & World Report",
+            "Investing.com",
+            "The Globe and Mail",
+            "Hindustan Times",
+            "ABC News",
+            "PBS NewsHour",
+            "The Independent",
+        }
+        for a in copies
+    )
+    langs = {a["lang"] for a in arts}
+    assert {"en", "uk", "ru", "de", "fr", "es", "pl"} <= langs
+
+    text = _nm(db, "story", str(kharkiv["id"]))
+    assert text.returncode == 0 and "first reported by Politico" in text.stdout
+    table = _nm(db, "stories")
+    assert table.returncode == 0 and "Politico" in table.stdout
+
+
+def test_import_from_stdin(tmp_path: Path):
+    db = tmp_path / "news.db"
+    line = DATA.read_text(encoding="utf-8").splitlines()[0]
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "--db", str(db), "--feeds", str(FEEDS), "import", "-"],
+        input=line + "\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert result.returncode == 0 and "1 new" in result.stdout
+
+
+def test_bad_import_lines_exit_2_and_write_nothing(tmp_path: Path):
+    db = tmp_path / "news.db"
+    good = DATA.read_text(encoding="utf-8").splitlines()[0]
+    for bad, message in [
+        (
+            '{"url": "https://x.test/a", "title": "t", "text": "x", "outlet": "O"}',
+            "published: is required",
+        ),
+        (
+            '{"url": "ftp://x/a", "title": "t", "text": "x", "published": "2024-05-30", "outlet": "O"}',
+            "url: ",
+        ),
+        (
+            '{"url": "https://x.test/a", "title": "t", "text": "x", "published": "yesterday", "outlet": "O"}',
+            "not an ISO 8601",
+        ),
+        ("{not json", "not JSON"),
+    ]:
+        path = tmp_path / "bad.jsonl"
+        path.write_text(good + "\n" + bad + "\n", encoding="utf-8")
+        result = _nm(db, "import", str(path))
+        assert result.returncode == 2, result.stderr
+        err = result.stderr.strip()
+        assert err.startswith(f"newsmon: error: {path}:2: ") and message in err and "\n" not in err
+        assert not db.exists()
+    missing = _nm(db, "import", str(tmp_path / "nope.jsonl"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_import_waits_for_no_crawl(tmp_path: Path):
+    db = tmp_path / "news.db"
+    with open(f"{db}.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = _nm(db, "import", str(DATA))
+    assert result.returncode == 75 and not db.exists()
+
+
+def test_query_errors(tmp_path: Path):
+    db = tmp_path / "news.db"
+    assert _nm(db, "stories").returncode == 2  # no database yet
+    assert _nm(db, "import", str(DATA)).returncode == 0
+    bad = _nm(db, "stories", "--since", "last tuesday")
+    assert bad.returncode == 2 and "--since" in bad.stderr
+    missing = _nm(db, "story", "99999")
+    assert missing.returncode == 2 and "no story 99999" in missing.stderr
