@@ -50,6 +50,8 @@ class Clusterer:
             min_independent_features=self.cfg.story_min_shared_independent,
         )
         self.n_docs = int(store.meta("n_docs", "0") or 0)
+        self._df_cache: dict[str, int] = {}  # valid until the next count_documents
+        self._batch_counts: dict[int, Counter[str]] = {}
         self.stories_new = 0
         self._load_window()
 
@@ -120,11 +122,11 @@ class Clusterer:
         credit = credited_source(f"{art['title'] or ''}. {body}", art["outlet"], self.gazetteer)
 
         # 3. story: a copy follows its original; otherwise the most similar active story
-        counts = self.features(art)
+        counts = self._batch_counts.pop(article_id, None) or self.features(art)
         if batch is None:
             batch = self.store.next_batch()
             self.count_documents([counts])
-        df = self.store.document_frequencies(counts)
+        df = self._df(counts)
         vec = vectorize(counts, df, self.n_docs, self.weights)
         story_id = None
         new_story = False
@@ -161,10 +163,20 @@ class Clusterer:
 
     def count_documents(self, all_counts: list[Counter[str]]) -> None:
         """Add articles to the document frequencies the TF-IDF weights come from."""
+        total: Counter[str] = Counter()
         for counts in all_counts:
-            self.store.add_document_frequencies(counts)
+            total.update(counts.keys())
+        self.store.add_document_frequencies(total)
         self.n_docs += len(all_counts)
         self.store.set_meta("n_docs", str(self.n_docs))
+        self._df_cache.clear()
+
+    def _df(self, features: Counter[str]) -> dict[str, int]:
+        missing = [f for f in features if f not in self._df_cache]
+        if missing:
+            self._df_cache.update(dict.fromkeys(missing, 0))
+            self._df_cache.update(self.store.document_frequencies(missing))
+        return self._df_cache
 
     def _time_of(self, article_id: int) -> datetime:
         if article_id in self.copy_times:
@@ -179,7 +191,8 @@ class Clusterer:
             return
         with self.store.db.atomic():
             batch = self.store.next_batch()
-            self.count_documents([self.features(self.store.cluster_input(i)) for i in ids])
+            self._batch_counts = {i: self.features(self.store.cluster_input(i)) for i in ids}
+            self.count_documents(list(self._batch_counts.values()))
         for start in range(0, len(ids), commit_every):
             with self.store.db.atomic():
                 for article_id in ids[start : start + commit_every]:

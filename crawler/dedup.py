@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -28,11 +29,18 @@ def shingles(text: str, k: int) -> set[bytes]:
     return {" ".join(words[i : i + k]).encode("utf-8") for i in range(len(words) - k + 1)}
 
 
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int) -> object:
+    """Drawing the permutations is the slow part of making a MinHash; they depend only on
+    num_perm and the seed, so every signature shares one set."""
+    return MinHash(num_perm=num_perm, scheme=SCHEME).permutations
+
+
 def signature(text: str, k: int, num_perm: int) -> MinHash | None:
     grams = shingles(text, k)
     if len(grams) < MIN_SHINGLES:
         return None
-    mh = MinHash(num_perm=num_perm, scheme=SCHEME)
+    mh = MinHash(num_perm=num_perm, scheme=SCHEME, permutations=_permutations(num_perm))
     mh.update_batch(list(grams))
     return mh
 
@@ -43,7 +51,9 @@ def to_bytes(mh: MinHash) -> bytes:
 
 def from_bytes(blob: bytes, num_perm: int) -> MinHash:
     values = np.frombuffer(blob, dtype=DTYPE).copy()
-    return MinHash(num_perm=num_perm, hashvalues=values, scheme=SCHEME)
+    return MinHash(
+        num_perm=num_perm, hashvalues=values, scheme=SCHEME, permutations=_permutations(num_perm)
+    )
 
 
 @dataclass

@@ -91,7 +91,7 @@ class FeatureWeights:
     number: float = 1.0
     word: float = 1.0
     title_repeat: int = 2  # title tokens count this many times
-    max_features: int = 80
+    max_features: int = 50
 
 
 def raw_features(title: str | None, text: str | None, weights: FeatureWeights) -> Counter[str]:
@@ -143,16 +143,15 @@ def vectorize(
     return {f: v / norm for f, v in top}
 
 
-def cosine(vec: dict[str, float], centroid: dict[str, float], only_independent: bool) -> float:
-    if only_independent:
-        vec = {f: v for f, v in vec.items() if is_language_independent(f)}
-        centroid = {f: v for f, v in centroid.items() if is_language_independent(f)}
-    dot = sum(v * centroid.get(f, 0.0) for f, v in vec.items())
-    if not dot:
-        return 0.0
-    nv = math.sqrt(sum(v * v for v in vec.values()))
-    nc = math.sqrt(sum(v * v for v in centroid.values()))
-    return dot / (nv * nc) if nv and nc else 0.0
+def _norms(vec: dict[str, float]) -> tuple[float, float]:
+    """Euclidean norm over all features and over the language-independent ones."""
+    total = independent = 0.0
+    for feature, value in vec.items():
+        sq = value * value
+        total += sq
+        if feature[0] in "EAN":
+            independent += sq
+    return math.sqrt(total), math.sqrt(independent)
 
 
 @dataclass
@@ -161,6 +160,34 @@ class ActiveStory:
     centroid: dict[str, float]
     last_time: datetime
     size: int = 0
+    norm: float = 0.0
+    norm_independent: float = 0.0
+
+
+@dataclass
+class Similarity:
+    all: float
+    independent: float
+    shared_independent: int
+
+
+def similarity(vec: dict[str, float], vec_norm_ind: float, story: ActiveStory) -> Similarity:
+    """Cosine of an article (unit vector) with a story centroid, over all features and over the
+    language-independent ones, in one pass over the article's features."""
+    dot = dot_ind = 0.0
+    shared = 0
+    centroid = story.centroid
+    for feature, value in vec.items():
+        c = centroid.get(feature)
+        if c is None:
+            continue
+        dot += value * c
+        if feature[0] in "EAN":
+            dot_ind += value * c
+            shared += 1
+    sim_all = dot / story.norm if story.norm else 0.0
+    denom = vec_norm_ind * story.norm_independent
+    return Similarity(sim_all, dot_ind / denom if denom else 0.0, shared)
 
 
 @dataclass
@@ -177,10 +204,16 @@ class StoryIndex:
     threshold: float
     threshold_independent: float
     min_independent_features: int = 2
+    # candidates are the stories sharing one of the article's most distinctive features
+    candidate_features: int = 20
     stories: dict[int, ActiveStory] = field(default_factory=dict)
     postings: dict[str, set[int]] = field(default_factory=dict)
+    _evicted_at: datetime | None = None
 
     def evict(self, now: datetime) -> None:
+        if self._evicted_at is not None and now - self._evicted_at < self.window / 24:
+            return  # stories expire by the hour, not by the article
+        self._evicted_at = now
         cutoff = now - self.window
         for sid in [s.id for s in self.stories.values() if s.last_time < cutoff]:
             story = self.stories.pop(sid)
@@ -192,26 +225,28 @@ class StoryIndex:
                         del self.postings[feature]
 
     def candidates(self, vec: dict[str, float]) -> set[int]:
-        found: set[int] = set()
-        for feature in vec:
-            found |= self.postings.get(feature, set())
-        return found
+        """Active stories sharing one of the article's most distinctive features."""
+        top = sorted(vec.items(), key=lambda kv: -kv[1])[: self.candidate_features]
+        hits: Counter[int] = Counter()
+        for feature, _ in top:
+            hits.update(self.postings.get(feature, ()))
+        return set(hits)
 
     def assign(self, vec: dict[str, float], when: datetime) -> Assignment:
         """The best active story for an article vector, or a new one."""
         self.evict(when)
+        _, norm_ind = _norms(vec)
         best = Assignment(None)
         for sid in sorted(self.candidates(vec)):
             story = self.stories[sid]
             if abs(when - story.last_time) > self.window:
                 continue
-            sim_all = cosine(vec, story.centroid, only_independent=False)
-            sim_ind = cosine(vec, story.centroid, only_independent=True)
-            shared = sum(1 for f in vec if is_language_independent(f) and f in story.centroid)
-            ok = sim_all >= self.threshold or (
-                sim_ind >= self.threshold_independent and shared >= self.min_independent_features
+            sim = similarity(vec, norm_ind, story)
+            ok = sim.all >= self.threshold or (
+                sim.independent >= self.threshold_independent
+                and sim.shared_independent >= self.min_independent_features
             )
-            score = max(sim_all, sim_ind)
+            score = max(sim.all, sim.independent)
             if ok and score > best.similarity:
                 best = Assignment(sid, score)
         return best
@@ -220,9 +255,19 @@ class StoryIndex:
         story = self.stories.get(story_id)
         if story is None:
             story = self.stories[story_id] = ActiveStory(story_id, {}, when)
+        # update the squared norms by what changes, not by re-summing the whole centroid
+        sq, sq_ind = story.norm**2, story.norm_independent**2
+        centroid = story.centroid
         for feature, value in vec.items():
-            story.centroid[feature] = story.centroid.get(feature, 0.0) + value
+            old = centroid.get(feature, 0.0)
+            new = old + value
+            centroid[feature] = new
+            delta = new * new - old * old
+            sq += delta
+            if feature[0] in "EAN":
+                sq_ind += delta
             self.postings.setdefault(feature, set()).add(story_id)
+        story.norm, story.norm_independent = math.sqrt(max(sq, 0.0)), math.sqrt(max(sq_ind, 0.0))
         story.size += 1
         story.last_time = max(story.last_time, when)
 

@@ -324,11 +324,12 @@ class Store:
             )
         return out
 
-    def add_document_frequencies(self, features: Iterable[str]) -> None:
+    def add_document_frequencies(self, counts: dict[str, int]) -> None:
+        """Add ``counts[feature]`` documents to each feature's document frequency."""
         self.db.conn.executemany(
-            "INSERT INTO feature_df (feature, df) VALUES (?, 1)"
-            " ON CONFLICT(feature) DO UPDATE SET df = df + 1",
-            [(f,) for f in features],
+            "INSERT INTO feature_df (feature, df) VALUES (?, ?)"
+            " ON CONFLICT(feature) DO UPDATE SET df = df + excluded.df",
+            list(counts.items()),
         )
 
     def save_cluster_state(

@@ -1,0 +1,111 @@
+"""Clustering throughput and memory as the archive grows (10k, 100k, 1M synthetic articles).
+
+Synthetic news: stories start at random times over the span, each with its own names, numbers
+and vocabulary drawn from a shared background, and is covered by a random number of articles in
+several languages (different word stems, shared names and numbers), some of them verbatim copies.
+The articles are inserted as already-stored rows, then clustered the way cron runs do it: in
+chronological batches through the real Clusterer. Prints articles/s, peak memory and B-cubed F1
+against the synthetic labels for each size.
+
+    python benchmarks/clustering.py [--sizes 10000 100000] [--days 30] [--batch 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from stories import bcubed  # noqa: E402
+
+from crawler.clusterer import Clusterer  # noqa: E402
+from crawler.config import Config  # noqa: E402
+from storage import Store  # noqa: E402
+
+SYLLABLES = "ka ri to mi su ne lo va de bra sto len gor vik tan mar pol zen har".split()
+
+
+def word(rng: random.Random, n: int = 3) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(n))
+
+
+def generate(n: int, days: int, seed: int = 5) -> list[tuple]:
+    rng = random.Random(seed)
+    background = [word(rng) for _ in range(3000)]
+    start = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    rows, story = [], 0
+    while len(rows) < n:
+        story += 1
+        t0 = start + timedelta(seconds=rng.uniform(0, days * 86400))
+        names = [word(rng, 3).capitalize() for _ in range(3)]
+        numbers = [str(rng.randint(10, 9999)) for _ in range(2)]
+        topic = rng.sample(background, 15)
+        wire = None
+        for _ in range(min(rng.randint(1, 40), n - len(rows))):
+            lang = rng.choice("abcd")
+            when = t0 + timedelta(hours=rng.expovariate(1 / 8))
+            if wire and rng.random() < 0.25:
+                text = wire
+            else:
+                words = [f"{lang}{w}" for w in rng.sample(topic, 10)]
+                words += [f"{lang}{w}" for w in rng.sample(background, 60)]
+                words += names + numbers
+                rng.shuffle(words)
+                text = " ".join(words)
+                wire = wire or text
+            title = " ".join([names[0], f"{lang}{topic[0]}", numbers[0], f"{lang}{topic[1]}"])
+            rows.append((f"https://bench.test/{len(rows)}", f"outlet{rng.randint(1, 200)}", title,
+                         text, when.isoformat(), f"s{story}"))  # fmt: skip
+    rows.sort(key=lambda r: r[4])
+    return rows
+
+
+def run(n: int, days: int, batch: int) -> None:
+    rows = generate(n, days)
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "c.db") as store:
+        with store.db.atomic():
+            store.db.conn.executemany(
+                "INSERT INTO articles (url, outlet, title, text, published_at, first_seen_at,"
+                " relevant, matched_terms) VALUES (?, ?, ?, ?, ?, ?, 1, '[]')",
+                [(u, o, t, x, p, p) for u, o, t, x, p, _ in rows],
+            )
+        ids = [r[0] for r in store.db.execute("SELECT id FROM articles ORDER BY published_at, id")]
+        started, cpu = time.perf_counter(), time.process_time()
+        reported = 0
+        for start in range(0, len(ids), batch):
+            clusterer = Clusterer(store, Config())  # a cron run: rebuild the window, cluster
+            clusterer.process_batch(ids[start : start + batch])
+            done = start + batch
+            if done >= len(ids) or done - reported >= max(batch, len(ids) // 4):
+                reported = done
+        wall = time.perf_counter() - started
+        pred = dict(store.db.execute("SELECT url, story_id FROM articles").fetchall())
+    gold = {r[0]: r[5] for r in rows}
+    p, r, f = bcubed(pred, gold)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{n:>9,} articles over {days} days: {n / wall:,.0f} articles/s "
+          f"({wall:.1f} s wall, {time.process_time() - cpu:.1f} s CPU), peak RSS {peak:,.0f} MB, "
+          f"B-cubed P {p:.3f} R {r:.3f} F1 {f:.3f}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--days", type=int, default=0, help="span; default 1 day per 3,000")
+    parser.add_argument("--batch", type=int, default=1000, help="articles per simulated run")
+    args = parser.parse_args()
+    for n in args.sizes:
+        run(n, args.days or max(7, n // 3000), args.batch)
+
+
+if __name__ == "__main__":
+    main()
