@@ -14,7 +14,7 @@ from crawler.extract import Extracted
 from crawler.feeds import FeedEntry
 from crawler.language import detect_language
 from crawler.relevance import Scorer
-from crawler.urls import canonical_url, is_trustworthy_canonical
+from crawler.urls import canonical_url, is_trustworthy_canonical, url_key
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -42,6 +42,7 @@ class Article:
     story_id: int | None = None
     credited_source: str | None = None
     topics: dict[str, float] = field(default_factory=dict)  # topic name -> score, matched only
+    feed_title: str | None = None  # the headline as the feed gave it
     id: int | None = None  # set once stored
     # Every URL form that led here, with its kind (link, request, redirect, guid), for article_urls.
     url_forms: list[tuple[str, str]] = field(default_factory=list)
@@ -102,7 +103,8 @@ def from_page(
         sitename=extracted.sitename,
         fetch_status=status,
         source="page" if text else "feed",
-        url_forms=_forms(url_forms, entry),
+        feed_title=entry.title,
+        url_forms=with_keys(canonical, _forms(url_forms, entry)),
     )
 
 
@@ -133,7 +135,8 @@ def from_entry(
         guid=entry.guid,
         fetch_status=status,
         source="feed",
-        url_forms=_forms(url_forms, entry),
+        feed_title=entry.title,
+        url_forms=with_keys(canonical_url(entry.link), _forms(url_forms, entry)),
     )
 
 
@@ -145,6 +148,23 @@ def apply_relevance(article: Article, scorer: Scorer) -> Article:
     article.matched_terms = rel.matched_terms
     article.topics = rel.topics
     return article
+
+
+def with_keys(url: str, forms: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """URL forms plus the variant key (AMP, mobile, www, scheme folded) of each, deduplicated."""
+    out = list(forms)
+    for candidate in [url, *(u for u, kind in forms if kind != "guid")]:
+        try:
+            out.append((url_key(candidate), "key"))
+        except ValueError:
+            pass
+    seen: set[str] = set()
+    unique = []
+    for form, kind in out:
+        if form and form not in seen:
+            seen.add(form)
+            unique.append((form, kind))
+    return unique
 
 
 def _forms(forms: list[tuple[str, str]], entry: FeedEntry) -> list[tuple[str, str]]:

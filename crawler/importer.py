@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from crawler.article import Article, apply_relevance, word_count
+from crawler.article import Article, apply_relevance, with_keys, word_count
 from crawler.clusterer import Clusterer
 from crawler.config import Config
 from crawler.language import detect_language
@@ -117,7 +117,7 @@ def run_import(store: Store, config: Config, records: list[ImportRecord]) -> Imp
         apply_relevance(article, scorer)
         row = article.row()
         row["first_seen_at"] = record.published
-        status, _ = store.save_article(row, [])
+        status, _ = store.save_article(row, with_keys(record.url, []))
         counts[status] += 1
     clusterer = Clusterer(store, config)
     clusterer.process_pending()

@@ -65,6 +65,29 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, path, urlencode(sorted(query)), ""))
 
 
+_VARIANT_HOST = re.compile(r"^(?:www|m|mobile|amp|amp-\w+)\.", re.IGNORECASE)
+_AMP_PATH = re.compile(r"(?:/amp/?|\.amp(?:\.html?)?|/amp\.html?)$", re.IGNORECASE)
+_AMP_PARAMS = {"amp", "outputtype", "output", "view", "mode"}
+
+
+def url_key(url: str) -> str:
+    """One key for a page and its AMP and mobile variants: ``m.``/``amp.``/``www.`` hosts,
+    ``/amp`` paths and ``?amp=1``/``?outputType=amp`` folded. Stored as a URL form of the
+    article (prefix ``key:``), so a variant arriving later finds the article."""
+    canonical = canonical_url(url)
+    parts = urlsplit(canonical)
+    host = _VARIANT_HOST.sub("", parts.netloc)
+    path = _AMP_PATH.sub("", parts.path) or "/"
+    if path != "/":
+        path = path.rstrip("/")
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not (k.lower() in _AMP_PARAMS and (v.lower() in ("", "1", "amp", "true")))
+    ]
+    return "key:" + urlunsplit(("", host, path, urlencode(query), ""))[2:]
+
+
 def site_of(url: str) -> str:
     """Registered domain (``bbc.co.uk`` for ``https://www.bbc.co.uk/news``), or the host."""
     host = (urlsplit(url).hostname or "").lower()

@@ -201,3 +201,9 @@ def m003_cluster_order(db: Database) -> None:
     db["articles"].add_column("cluster_seq", int)
     db["articles"].add_column("cluster_batch", int)
     db["articles"].create_index(["cluster_seq"])
+
+
+@migrations()
+def m004_feed_title(db: Database) -> None:
+    """The headline as the feed last announced it: a change means the page changed."""
+    db["articles"].add_column("feed_title", str)

@@ -26,7 +26,7 @@ BUSY_TIMEOUT_MS = 30_000
 ARTICLE_COLUMNS = (
     "url", "outlet", "title", "author", "published_at", "lang", "summary", "text", "word_count",
     "relevant", "relevance_score", "matched_terms", "duplicate_of", "story_id", "credited_source",
-    "feed", "guid", "sitename", "fetch_status", "source",
+    "feed", "guid", "sitename", "fetch_status", "source", "feed_title",
 )  # fmt: skip
 
 
@@ -118,6 +118,22 @@ class Store:
             )
         return found
 
+    def feed_titles(self, keys: Iterable[str]) -> dict[str, str | None]:
+        """For URL forms that lead to stored articles: the headline their feed last gave."""
+        keys = list(dict.fromkeys(k for k in keys if k))
+        out: dict[str, str | None] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                self.db.execute(
+                    f"SELECT u.url, a.feed_title FROM article_urls u JOIN articles a"
+                    f" ON a.id = u.article_id WHERE u.url IN ({marks})",
+                    chunk,
+                ).fetchall()
+            )
+        return out
+
     def article_id_for(self, keys: Sequence[str]) -> int | None:
         """The stored article any of these URL forms leads to, the first key winning."""
         for key in keys:
@@ -167,6 +183,11 @@ class Store:
                     status = "unchanged"  # never replace a full page with feed-only data
                 elif old_hash == record["content_hash"]:
                     status = "unchanged"
+                    if record.get("feed_title"):
+                        self.db.execute(
+                            "UPDATE articles SET feed_title = ? WHERE id = ?",
+                            [record["feed_title"], article_id],
+                        )
                 else:
                     self.db["revisions"].insert(
                         {

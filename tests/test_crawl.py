@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import random
 from pathlib import Path
 
 import sitegen
@@ -237,3 +238,59 @@ def test_only_due_feeds_are_polled(server: SiteServer, tmp_path: Path):
     due = dict(rows(db, "SELECT name, next_due_at FROM feeds"))
     assert due["alpha-news"] > due["alpha-politics"]
     assert crawl(db, feeds, "--all").stdout.count("3 feeds polled") == 1
+
+
+def test_changed_headline_refetches_page_and_keeps_revision(server: SiteServer, tmp_path: Path):
+    site, feeds, db = _setup(server, tmp_path, per_outlet=2)
+    assert crawl(db, feeds).returncode == 0
+    art = next(a for a in site.articles if a.outlet == "alpha")
+    old_title = art.title
+    art.title = "Corrected: " + old_title
+    art.paragraphs[0] = "An editor's note now opens this story. " + art.paragraphs[0]
+    # the outlet republishes its feeds and the page with the new headline and text
+    for name, (path, fmt, outlet) in site.feeds.items():
+        if outlet == "alpha":
+            section = name.split("-", 1)[1]
+            items = [a for a in site.articles if a.outlet == "alpha" and section in a.sections]
+            xml = sitegen.feed_xml(fmt, name, server.base_url, items, tracked=True)
+            server.resources[path] = Resource(xml.encode(), "application/rss+xml")
+    page = sitegen.page_html(art, server.base_url, random.Random(1), [])
+    server.resources[art.path] = Resource(page.encode())
+    server.clear_log()
+    result = crawl(db, feeds)
+    assert "1 updated" in result.stdout and "0 articles new" in result.stdout, result.stdout
+    assert [r.path for r in server.log if r.path.startswith("/alpha/2024")] == [art.path]
+    ((title, text),) = rows(
+        db, "SELECT title, text FROM articles WHERE url = ?", (server.url(art.path),)
+    )
+    assert title == art.title and text.startswith("An editor's note")
+    assert rows(db, "SELECT old_title FROM revisions") == [(old_title,)]
+    # Nothing changes any more: nothing is fetched again.
+    server.clear_log()
+    again = crawl(db, feeds)
+    assert "0 updated" in again.stdout and not [
+        r for r in server.log if r.path.startswith("/alpha/2024")
+    ]
+
+
+def test_amp_variant_in_another_feed_is_not_fetched_again(server: SiteServer, tmp_path: Path):
+    site, feeds, db = _setup(server, tmp_path, per_outlet=2)
+    assert crawl(db, feeds).returncode == 0
+    amp_items = [a for a in site.articles if a.outlet == "beta"]
+    body = "".join(
+        f"<item><title>{a.title}</title><link>{server.url(a.path)}/amp</link></item>"
+        for a in amp_items
+    )
+    server.resources["/amp-feed.xml"] = Resource(
+        f"<rss version='2.0'><channel><title>amp</title>{body}</channel></rss>".encode(),
+        "application/rss+xml",
+    )
+    feeds.write_text(
+        feeds.read_text()
+        + f"  - name: amp\n    url: {server.url('/amp-feed.xml')}\n    outlet: beta\n"
+    )
+    server.clear_log()
+    result = crawl(db, feeds)
+    assert "0 articles new" in result.stdout, result.stdout
+    assert not [r for r in server.log if r.path.endswith("/amp")]
+    assert rows(db, "SELECT count(*) FROM articles") == [(len(site.articles),)]

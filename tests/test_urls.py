@@ -53,3 +53,19 @@ def test_canonical_trust_rules():
     assert not is_trustworthy_canonical(page, "https://news.example.com/")
     assert not is_trustworthy_canonical(page, "/2024/05/story")
     assert not is_trustworthy_canonical(page, None)
+
+
+def test_amp_and_mobile_variants_share_a_key():
+    from crawler.urls import url_key
+
+    page = "https://www.example.com/world/2024/05/30/biden-ukraine"
+    variants = [
+        "https://m.example.com/world/2024/05/30/biden-ukraine",
+        "https://amp.example.com/world/2024/05/30/biden-ukraine",
+        "https://www.example.com/world/2024/05/30/biden-ukraine/amp",
+        "http://example.com/world/2024/05/30/biden-ukraine/?outputType=amp&utm_source=tw",
+        "https://www.example.com/world/2024/05/30/biden-ukraine?amp=1",
+    ]
+    assert {url_key(v) for v in variants} == {url_key(page)}
+    assert url_key(page) != url_key("https://www.example.com/world/2024/05/30/germany-ukraine")
+    assert url_key("https://www.example.com/a?id=7") != url_key("https://www.example.com/a?id=8")

@@ -27,7 +27,7 @@ from crawler.config import Config, FeedConfig, load_config
 from crawler.feeds import FeedEntry, FeedError, parse_feed
 from crawler.schedule import failure_interval, iso_after, retry_after_seconds, success_interval
 from crawler.sitemaps import parse_sitemap
-from crawler.urls import canonical_url
+from crawler.urls import canonical_url, url_key
 from storage import Store, now_iso
 
 try:
@@ -297,16 +297,27 @@ class SourceSpider(scrapy.Spider):
             assert entry.link
             try:
                 canonical = canonical_url(entry.link)
+                key = url_key(entry.link)
             except ValueError:
                 continue
-            keys = [k for k in (canonical, entry.link, entry.guid) if k]
+            keys = [k for k in (canonical, entry.link, key, entry.guid) if k]
             keyed.append((entry, keys))
-        known = self.store.known_urls(k for _, keys in keyed for k in keys)
+        titles = self.store.feed_titles(k for _, keys in keyed for k in keys)
         for entry, keys in keyed:
-            if known.intersection(keys) or self.scheduled_keys.intersection(keys):
+            if self.scheduled_keys.intersection(keys):
+                continue
+            stored = [titles[k] for k in keys if k in titles]
+            if stored and not self._headline_changed(entry, stored):
                 continue
             self.scheduled_keys.update(keys)
             yield entry
+
+    @staticmethod
+    def _headline_changed(entry: FeedEntry, stored_titles: list[str | None]) -> bool:
+        """A stored article is fetched again when its feed now gives it another headline: the
+        page was rewritten, and the store keeps the old headline in ``revisions``."""
+        known = [t for t in stored_titles if t]
+        return bool(entry.title and known and entry.title not in known)
 
     def feed_failed(self, failure: Failure) -> None:
         source: Source = failure.request.meta["source"]
