@@ -52,6 +52,7 @@ class Clusterer:
         self.n_docs = int(store.meta("n_docs", "0") or 0)
         self._df_cache: dict[str, int] = {}  # valid until the next count_documents
         self._batch_counts: dict[int, Counter[str]] = {}
+        self._copies_evicted_at: datetime | None = None
         self.stories_new = 0
         self._load_window()
 
@@ -79,6 +80,9 @@ class Clusterer:
                 self.stories.add(story_id, vectorize(counts, df, self.n_docs, self.weights), when)
 
     def _evict_copies(self, now: datetime) -> None:
+        if self._copies_evicted_at and now - self._copies_evicted_at < timedelta(hours=1):
+            return
+        self._copies_evicted_at = now
         cutoff = now - self.copy_window
         for article_id in [a for a, t in self.copy_times.items() if t < cutoff]:
             self.copies.remove(article_id)

@@ -206,6 +206,7 @@ class StoryIndex:
     min_independent_features: int = 2
     # candidates are the stories sharing one of the article's most distinctive features
     candidate_features: int = 20
+    max_candidates: int = 10
     stories: dict[int, ActiveStory] = field(default_factory=dict)
     postings: dict[str, set[int]] = field(default_factory=dict)
     _evicted_at: datetime | None = None
@@ -225,12 +226,14 @@ class StoryIndex:
                         del self.postings[feature]
 
     def candidates(self, vec: dict[str, float]) -> set[int]:
-        """Active stories sharing one of the article's most distinctive features."""
+        """The active stories sharing most of the article's most distinctive features: at most
+        ``max_candidates`` of them are compared, however many stories are active."""
         top = sorted(vec.items(), key=lambda kv: -kv[1])[: self.candidate_features]
         hits: Counter[int] = Counter()
-        for feature, _ in top:
-            hits.update(self.postings.get(feature, ()))
-        return set(hits)
+        for feature, weight in top:
+            for sid in self.postings.get(feature, ()):
+                hits[sid] += weight
+        return {sid for sid, _ in hits.most_common(self.max_candidates)}
 
     def assign(self, vec: dict[str, float], when: datetime) -> Assignment:
         """The best active story for an article vector, or a new one."""
