@@ -10,17 +10,48 @@ state of the time window before it, and the result is written back to its row. T
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from crawler.config import Config
-from crawler.credit import build_gazetteer, credited_source
+from crawler.credit import Gazetteer, build_gazetteer, credited_source
 from crawler.dedup import CopyIndex, from_bytes, signature, to_bytes
 from crawler.stories import FeatureWeights, StoryIndex, parse_time, raw_features, vectorize
 from storage import Store
 
 EPOCH = "1970-01-01T00:00:00+00:00"
+
+
+@lru_cache(maxsize=4)
+def _gazetteer(outlets: tuple[str, ...]) -> Gazetteer:
+    return build_gazetteer(outlets)
+
+
+def precompute(
+    rows: list[tuple[int, str | None, str | None, str | None, str | None]],
+    lead_words: int,
+    shingle_words: int,
+    num_perm: int,
+    outlets: tuple[str, ...],
+) -> list[tuple[int, dict[str, int], bytes | None, str | None]]:
+    """The per-article, order-independent part of clustering: features, MinHash signature and
+    credited source of (id, title, summary, text, outlet) rows. Module-level so a process pool
+    can run it on large batches while the main process assigns stories in order."""
+    weights = FeatureWeights()
+    out = []
+    for article_id, title, summary, text, outlet in rows:
+        body = text or summary or ""
+        lead = " ".join(body.split()[:lead_words]) if lead_words else body
+        mh = signature(body, shingle_words, num_perm)
+        credit = credited_source(f"{title or ''}. {body}", outlet, _gazetteer(outlets))
+        counts = raw_features(title, lead, weights)
+        out.append((article_id, dict(counts), to_bytes(mh) if mh is not None else None, credit))
+    return out
 
 
 @dataclass
@@ -37,7 +68,10 @@ class Clusterer:
         self.store = store
         self.cfg = config.clustering
         self.weights = FeatureWeights()
-        self.gazetteer = build_gazetteer(f.outlet for _, f in config.sources())
+        self.outlets = tuple(sorted({f.outlet for _, f in config.sources()}))
+        self.gazetteer = _gazetteer(self.outlets)
+        self.parallel_batch = config.clustering.parallel_batch
+        self._pre: dict[int, tuple[dict[str, int], bytes | None, str | None]] = {}
         self.copy_window = timedelta(days=self.cfg.copy_window_days)
         self.copies = CopyIndex(self.cfg.copy_threshold, self.cfg.num_perm)
         self.copy_times: dict[int, datetime] = {}
@@ -51,8 +85,8 @@ class Clusterer:
         )
         self.n_docs = int(store.meta("n_docs", "0") or 0)
         self._df_cache: dict[str, int] = {}  # valid until the next count_documents
-        self._batch_counts: dict[int, Counter[str]] = {}
         self._copies_evicted_at: datetime | None = None
+        self._touched: set[int] = set()  # stories whose centroid changed since the last flush
         self.stories_new = 0
         self._load_window()
 
@@ -63,21 +97,32 @@ class Clusterer:
         if latest is None:
             return
         span = max(self.copy_window, self.stories.window)
-        rows = self.store.window_rows((latest - span).isoformat())
-        counts_by_id = {}
-        for article_id, event_time, duplicate_of, story_id, sig, features in rows:
+        for article_id, event_time, duplicate_of, story_id, sig in self.store.window_rows(
+            (latest - span).isoformat()
+        ):
             when = parse_time(event_time) or latest
             self.roots[article_id] = duplicate_of or article_id
             self.article_story[article_id] = story_id
             if sig is not None and when >= latest - self.copy_window:
                 self.copies.add(article_id, from_bytes(sig, self.cfg.num_perm))
                 self.copy_times[article_id] = when
-            if story_id is not None and features:
-                counts_by_id[article_id] = (Counter(json.loads(features)), story_id, when)
-        df = self.store.document_frequencies({f for c, _, _ in counts_by_id.values() for f in c})
-        for counts, story_id, when in counts_by_id.values():
-            if when >= latest - self.stories.window:
-                self.stories.add(story_id, vectorize(counts, df, self.n_docs, self.weights), when)
+        for story_id, centroid, last_time, size in self.store.story_states(
+            (latest - self.stories.window).isoformat()
+        ):
+            self.stories.restore(
+                story_id, json.loads(centroid), parse_time(last_time) or latest, size
+            )
+
+    def flush(self) -> None:
+        """Persist the centroids of the stories changed since the last flush (caller commits)."""
+        states = []
+        for story_id in sorted(self._touched):
+            story = self.stories.stories.get(story_id)
+            if story is not None:
+                centroid = json.dumps(story.centroid, separators=(",", ":"))
+                states.append((story_id, centroid, story.last_time.isoformat(), story.size))
+        self.store.save_story_states(states)
+        self._touched.clear()
 
     def _evict_copies(self, now: datetime) -> None:
         if self._copies_evicted_at and now - self._copies_evicted_at < timedelta(hours=1):
@@ -100,11 +145,20 @@ class Clusterer:
         when = parse_time(art["time"]) or datetime.now(timezone.utc)
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
-        body = art["text"] or art["summary"] or ""
+
+        pre = self._pre.pop(article_id, None)
+        if pre is None:
+            ((_, counts_dict, sig, credit),) = precompute(
+                [(article_id, art["title"], art["summary"], art["text"], art["outlet"])],
+                self.cfg.story_lead_words, self.cfg.shingle_words, self.cfg.num_perm, self.outlets,
+            )  # fmt: skip
+        else:
+            counts_dict, sig, credit = pre
+        counts = Counter(counts_dict)
+        mh = from_bytes(sig, self.cfg.num_perm) if sig is not None else None
 
         # 1. copies: the earliest article among the near-duplicates' roots
         self._evict_copies(when)
-        mh = signature(body, self.cfg.shingle_words, self.cfg.num_perm)
         duplicate_of = None
         if mh is not None:
             roots = {self.roots.get(m.article_id, m.article_id) for m in self.copies.matches(mh)}
@@ -122,11 +176,9 @@ class Clusterer:
             self.copy_times[article_id] = when
         self.roots[article_id] = duplicate_of or article_id
 
-        # 2. whom it credits
-        credit = credited_source(f"{art['title'] or ''}. {body}", art["outlet"], self.gazetteer)
+        # 2. whom it credits: ``credit``, computed with the features above
 
         # 3. story: a copy follows its original; otherwise the most similar active story
-        counts = self._batch_counts.pop(article_id, None) or self.features(art)
         if batch is None:
             batch = self.store.next_batch()
             self.count_documents([counts])
@@ -144,12 +196,12 @@ class Clusterer:
                 new_story = True
                 self.stories_new += 1
             self.stories.add(story_id, vec, when)
+            self._touched.add(story_id)
         self.article_story[article_id] = story_id
         self.store.save_cluster_state(
             article_id,
             event_time=when.isoformat(),
             signature=to_bytes(mh) if mh is not None else None,
-            features=json.dumps(dict(counts), ensure_ascii=False),
             duplicate_of=duplicate_of,
             story_id=story_id,
             credited_source=credit,
@@ -158,12 +210,6 @@ class Clusterer:
         if story_id is not None:
             self.store.refresh_story(story_id)
         return ClusterResult(article_id, duplicate_of, story_id, new_story, credit)
-
-    def features(self, art: dict) -> Counter[str]:
-        body = art["text"] or art["summary"] or ""
-        if self.cfg.story_lead_words:
-            body = " ".join(body.split()[: self.cfg.story_lead_words])
-        return raw_features(art["title"], body, self.weights)
 
     def count_documents(self, all_counts: list[Counter[str]]) -> None:
         """Add articles to the document frequencies the TF-IDF weights come from."""
@@ -193,14 +239,33 @@ class Clusterer:
         frequencies, so their weights do not depend on the order within the batch."""
         if not ids:
             return
+        rows = []
+        for article_id in ids:
+            art = self.store.cluster_input(article_id)
+            rows.append((article_id, art["title"], art["summary"], art["text"], art["outlet"]))
+        args = (self.cfg.story_lead_words, self.cfg.shingle_words, self.cfg.num_perm, self.outlets)
+        workers = os.cpu_count() or 1
+        if self.parallel_batch and len(ids) >= self.parallel_batch and workers > 1:
+            # spawn: never fork a process that may run a reactor and threads
+            chunks = [rows[i : i + 500] for i in range(0, len(rows), 500)]
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                results = [
+                    r
+                    for part in pool.map(precompute, chunks, *[[a] * len(chunks) for a in args])
+                    for r in part
+                ]
+        else:
+            results = precompute(rows, *args)
+        self._pre = {r[0]: r[1:] for r in results}
         with self.store.db.atomic():
             batch = self.store.next_batch()
-            self._batch_counts = {i: self.features(self.store.cluster_input(i)) for i in ids}
-            self.count_documents(list(self._batch_counts.values()))
+            self.count_documents([Counter(r[1]) for r in results])
         for start in range(0, len(ids), commit_every):
             with self.store.db.atomic():
                 for article_id in ids[start : start + commit_every]:
                     self.process(article_id, batch)
+                self.flush()
 
     def process_pending(self) -> int:
         """Every stored article not yet clustered (an import, a crawl that died), oldest first."""

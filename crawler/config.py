@@ -142,7 +142,7 @@ class ClusteringConfig(_Strict):
     copy_threshold: float = Field(default=0.5, gt=0, le=1)
     shingle_words: int = Field(default=4, ge=1, le=10)
     num_perm: int = Field(default=128, ge=16, le=1024)
-    copy_window_days: float = Field(default=7, gt=0)
+    copy_window_days: float = Field(default=3, gt=0)  # wire copies run within hours or days
     # stories: an article joins the most similar story active within the window when the cosine
     # over all its features, or over its language-independent ones (names, acronyms, numbers),
     # reaches these thresholds
@@ -152,6 +152,8 @@ class ClusteringConfig(_Strict):
     story_min_shared_independent: int = Field(default=3, ge=0)
     # an event is identified by the headline and the lead, not the background further down
     story_lead_words: int = Field(default=120, ge=0)
+    # batches at least this large (imports, recluster) compute features on every core; 0: never
+    parallel_batch: int = Field(default=5000, ge=0)
 
 
 class Config(_Strict):

@@ -125,6 +125,7 @@ class StorePipeline:
         if status == "new":
             with store.db.atomic():
                 result = self.clusterer.process(article_id)
+                self.clusterer.flush()
             if result.new_story:
                 self.crawler.stats.inc_value("newsmon/stories_new")
         log.debug("%s article %s: %s", status, article_id, item.url)

@@ -108,7 +108,7 @@ def _token_features(tok: str) -> list[str]:
     if tok.isdigit():
         value = tok.lstrip("0")
         return [f"N:{value}"] if len(value) >= 2 else []
-    if any(c.isdigit() for c in tok):
+    if not tok.isalpha():  # letters with digits (S300, F16) or underscores
         return [f"A:{transliterate(tok).upper()}"] if len(tok) >= 3 else []
     if len(tok) >= 2 and tok.isupper():
         acronym = transliterate(tok).upper()
@@ -253,6 +253,16 @@ class StoryIndex:
             if ok and score > best.similarity:
                 best = Assignment(sid, score)
         return best
+
+    def restore(
+        self, story_id: int, centroid: dict[str, float], last_time: datetime, size: int
+    ) -> None:
+        """Bring back a story saved by an earlier run."""
+        story = ActiveStory(story_id, centroid, last_time, size)
+        story.norm, story.norm_independent = _norms(centroid)
+        self.stories[story_id] = story
+        for feature in centroid:
+            self.postings.setdefault(feature, set()).add(story_id)
 
     def add(self, story_id: int, vec: dict[str, float], when: datetime) -> None:
         story = self.stories.get(story_id)

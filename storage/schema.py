@@ -207,3 +207,15 @@ def m003_cluster_order(db: Database) -> None:
 def m004_feed_title(db: Database) -> None:
     """The headline as the feed last announced it: a change means the page changed."""
     db["articles"].add_column("feed_title", str)
+
+
+@migrations()
+def m005_story_state(db: Database) -> None:
+    """Each active story's centroid, so a run resumes the clustering state instead of rebuilding
+    it from the articles of the window."""
+    db["story_state"].create(
+        {"story_id": int, "centroid": str, "last_time": str, "size": int},
+        pk="story_id",
+        foreign_keys=[("story_id", "stories", "id")],
+    )
+    db["story_state"].create_index(["last_time"])

@@ -307,13 +307,26 @@ class Store:
         return dict(zip(keys, row, strict=True))
 
     def window_rows(self, since: str) -> list[tuple[Any, ...]]:
-        """(id, event_time, duplicate_of, story_id, signature, features) of clustered articles
-        from ``since`` on: the state a run rebuilds its indexes from."""
+        """(id, event_time, duplicate_of, story_id, signature) of clustered articles from
+        ``since`` on: the copy-detection state a run rebuilds."""
         return self.db.execute(
-            "SELECT a.id, a.event_time, a.duplicate_of, a.story_id, s.signature, f.features"
+            "SELECT a.id, a.event_time, a.duplicate_of, a.story_id, s.signature"
             " FROM articles a LEFT JOIN article_signatures s ON s.article_id = a.id"
-            " LEFT JOIN article_features f ON f.article_id = a.id"
             " WHERE a.clustered_at IS NOT NULL AND a.event_time >= ? ORDER BY a.event_time, a.id",
+            [since],
+        ).fetchall()
+
+    def save_story_states(self, states: Iterable[tuple[int, str, str, int]]) -> None:
+        """(story_id, centroid JSON, last_time, size) of stories whose centroid changed."""
+        self.db.conn.executemany(
+            "INSERT OR REPLACE INTO story_state (story_id, centroid, last_time, size)"
+            " VALUES (?, ?, ?, ?)",
+            list(states),
+        )
+
+    def story_states(self, since: str) -> list[tuple[int, str, str, int]]:
+        return self.db.execute(
+            "SELECT story_id, centroid, last_time, size FROM story_state WHERE last_time >= ?",
             [since],
         ).fetchall()
 
@@ -359,7 +372,6 @@ class Store:
         *,
         event_time: str,
         signature: bytes | None,
-        features: str,
         duplicate_of: int | None,
         story_id: int | None,
         credited_source: str | None,
@@ -370,10 +382,6 @@ class Store:
                 "INSERT OR REPLACE INTO article_signatures (article_id, signature) VALUES (?, ?)",
                 [article_id, signature],
             )
-        self.db.execute(
-            "INSERT OR REPLACE INTO article_features (article_id, features) VALUES (?, ?)",
-            [article_id, features],
-        )
         seq = int(self.meta("seq", "0") or 0) + 1
         self.set_meta("seq", str(seq))
         self.db.execute(
@@ -415,12 +423,12 @@ class Store:
         )
 
     def create_story(self, title: str | None, when: str) -> int:
-        return int(
-            self.db["stories"]
-            .insert({"title": title, "first_seen_at": when, "last_seen_at": when,
-                     "article_count": 0, "outlet_count": 0, "updated_at": now_iso()})
-            .last_pk
-        )  # fmt: skip
+        cursor = self.db.execute(
+            "INSERT INTO stories (title, first_seen_at, last_seen_at, article_count, outlet_count,"
+            " updated_at) VALUES (?, ?, ?, 0, 0, ?)",
+            [title, when, when, now_iso()],
+        )
+        return int(cursor.lastrowid)
 
     def refresh_story(self, story_id: int) -> None:
         """Recompute a story's summary columns from its articles (one indexed query)."""
@@ -438,20 +446,23 @@ class Store:
             if row[4]:
                 credits[row[4]] = credits.get(row[4], 0) + 1
         credited = max(sorted(credits), key=lambda k: credits[k]) if credits else None
-        self.db["stories"].update(
-            story_id,
-            {
-                "title": first[2],
-                "first_seen_at": first[5],
-                "last_seen_at": rows[-1][5],
-                "origin_outlet": first[1],
-                "origin_article_id": first[0],
-                "credited_source": credited,
-                "article_count": len(rows),
-                "outlet_count": len({r[1] for r in rows if r[1]}),
-                "lang_count": len({r[3] for r in rows if r[3]}),
-                "updated_at": now_iso(),
-            },
+        self.db.execute(
+            "UPDATE stories SET title = ?, first_seen_at = ?, last_seen_at = ?, origin_outlet = ?,"
+            " origin_article_id = ?, credited_source = ?, article_count = ?, outlet_count = ?,"
+            " lang_count = ?, updated_at = ? WHERE id = ?",
+            [
+                first[2],
+                first[5],
+                rows[-1][5],
+                first[1],
+                first[0],
+                credited,
+                len(rows),
+                len({r[1] for r in rows if r[1]}),
+                len({r[3] for r in rows if r[3]}),
+                now_iso(),
+                story_id,
+            ],
         )
 
     def reset_clustering(self) -> None:
@@ -460,8 +471,8 @@ class Store:
             "UPDATE articles SET duplicate_of = NULL, story_id = NULL, credited_source = NULL,"
             " clustered_at = NULL"
         )
-        for table in ("stories", "article_signatures", "article_features", "feature_df",
-                      "clustering_meta"):  # fmt: skip
+        for table in ("story_state", "stories", "article_signatures", "article_features",
+                      "feature_df", "clustering_meta"):  # fmt: skip
             self.db.execute(f"DELETE FROM [{table}]")
 
     # -- reading stories and articles --------------------------------------------------------
