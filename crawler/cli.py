@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -97,6 +98,51 @@ def build_parser() -> argparse.ArgumentParser:
     story = command("story", cmd_story, "one story's timeline")
     story.add_argument("id", type=int, metavar="ID")
     story.add_argument("--json", action="store_true", help="one JSON object for scripts")
+    story.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the story's spread")
+
+    search = command("search", cmd_search, "full-text search (FTS5 syntax), best matches first")
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--since", metavar="D", help="published since a date or span (7d, 12h)")
+    search.add_argument("--until", metavar="D", help="published before a date or span")
+    search.add_argument("--outlet", metavar="O", help="only this outlet")
+    search.add_argument("--all", action="store_true", help="irrelevant articles too")
+    search.add_argument("--limit", type=int, default=20, metavar="N")
+    search.add_argument("--json", action="store_true", help="JSON lines for scripts")
+
+    export = command("export", cmd_export, "every relevant article with the contract's fields")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--all", action="store_true", help="irrelevant articles too")
+    export.add_argument("--since", metavar="D", help="published since a date or span")
+    export.add_argument("--output", "-o", type=Path, metavar="PATH", help="file (default stdout)")
+
+    feeds = command("feeds", cmd_feeds_list, "add, list and remove feeds")
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", metavar="ACTION")
+    add = feeds_sub.add_parser("add", help="add a feed (or find the feed of a site's page)")
+    _global_options(add, suppress=True)
+    add.set_defaults(func=cmd_feeds_add)
+    add.add_argument("url", metavar="URL")
+    add.add_argument("--name", metavar="N")
+    add.add_argument("--outlet", metavar="O")
+    add.add_argument("--lang", metavar="L")
+    add.add_argument("--sitemap", action="store_true", help="URL is a news sitemap")
+    add.add_argument("--no-check", action="store_true", help="do not fetch it first")
+    listing = feeds_sub.add_parser("list", help="every feed with its health")
+    _global_options(listing, suppress=True)
+    listing.set_defaults(func=cmd_feeds_list)
+    listing.add_argument("--json", action="store_true", help="JSON lines for scripts")
+    remove = feeds_sub.add_parser("remove", help="remove a feed from feeds.yaml")
+    _global_options(remove, suppress=True)
+    remove.set_defaults(func=cmd_feeds_remove)
+    remove.add_argument("feed", metavar="NAME-or-URL")
+
+    serve = command("serve", cmd_serve, "Datasette over the database, with canned queries")
+    serve.add_argument("--port", type=int, default=8001)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+
+    schedule = command("schedule", cmd_schedule, "print (or install) the crontab line")
+    schedule.add_argument("--every", default="30m", metavar="SPAN", help="30m, 1h, 6h, 1d ...")
+    schedule.add_argument("--log", type=Path, metavar="PATH", help="default: newsmon.log")
+    schedule.add_argument("--install", action="store_true", help="add it to your crontab")
 
     demo = command("demo", cmd_demo, "serve the bundled offline sample news site and crawl it")
     demo.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free)")
@@ -254,6 +300,14 @@ def cmd_story(args: argparse.Namespace) -> int:
         record = output.article_record(row)
         record["lag_hours"] = output.hours_between(first, row["event_time"])
         records.append(record)
+    if args.plot:
+        from crawler.plot import plot_story
+
+        try:
+            plot_story(story, articles, args.plot)
+        except (ValueError, OSError) as exc:
+            raise UsageError(f"--plot: {exc}") from None
+        print(f"story {story['id']}: plot written to {args.plot}", file=sys.stderr)
     if args.json:
         print(json.dumps({**output.story_record(story), "articles": records}, ensure_ascii=False))
         return EXIT_OK
@@ -285,7 +339,194 @@ def cmd_story(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _since(value: str | None) -> str | None:
+def cmd_search(args: argparse.Namespace) -> int:
+    from crawler import output
+
+    if args.limit < 1:
+        raise UsageError("--limit must be 1 or more")
+    if not args.query.strip():
+        raise UsageError("empty search query")
+    db, _ = _paths(args)
+    colour = sys.stdout.isatty() and not args.json
+    marks = ("\x1b[1;33m", "\x1b[0m") if colour else ("\u00ab", "\u00bb")
+    with _read_store(db) as store:
+        try:
+            rows = store.search(
+                args.query,
+                since=_since(args.since),
+                until=_since(args.until, "--until"),
+                outlet=args.outlet,
+                relevant_only=not args.all,
+                limit=args.limit,
+                marks=marks,
+            )
+        except sqlite3.OperationalError as exc:
+            raise UsageError(f"bad search query {args.query!r}: {exc}") from None
+    if args.json:
+        for row in rows:
+            record = output.article_record(row)
+            record["snippet"], record["rank"] = row["snippet"], round(-row["rank"], 4)
+            print(json.dumps(record, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        print("no matching articles" + ("" if args.all else " (relevant only; --all for every)"))
+        return EXIT_OK
+    for row in rows:
+        when = output.short_time(row["published_at"] or row["first_seen_at"])
+        story = f"  story {row['story_id']}" if row["story_id"] else ""
+        print(f"{when}  {row['outlet']}  [{row['id']}]{story}")
+        print(f"  {row['title']}")
+        print(f"  {' '.join((row['snippet'] or '').split())}")
+        print(f"  {row['url']}")
+        print()
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from crawler import output
+
+    db, _ = _paths(args)
+    with _read_store(db) as store:
+        rows = store.export_rows(relevant_only=not args.all, since=_since(args.since))
+        if args.output:
+            with output.atomic_output(args.output) as handle:
+                count = output.write_export(rows, args.format, handle)
+            print(f"export: {count} articles to {args.output}", file=sys.stderr)
+        else:
+            output.write_export(rows, args.format, sys.stdout)
+    return EXIT_OK
+
+
+def cmd_feeds_list(args: argparse.Namespace) -> int:
+    from crawler import output
+    from crawler.config import load_config
+    from storage import Store
+
+    db, feeds = _paths(args)
+    config = load_config(feeds)
+    state: dict[str, dict[str, Any]] = {}
+    if db.exists():
+        with Store(db, readonly=True) as store:
+            state = {row["url"]: row for row in store.feeds()}
+    records = [
+        output.feed_record(kind, feed, state.get(feed.url)) for kind, feed in config.sources()
+    ]
+    if getattr(args, "json", False):
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+        return EXIT_OK
+    print(
+        output.table(
+            [
+                "name",
+                "kind",
+                "outlet",
+                "lang",
+                "last fetch",
+                "status",
+                "entries",
+                "fails",
+                "next due",
+                "error",
+            ],
+            [
+                [
+                    r["name"],
+                    r["kind"],
+                    r["outlet"],
+                    r["lang"],
+                    output.short_time(r["last_fetched_at"]),
+                    r["health"],
+                    r["entries_seen"],
+                    r["consecutive_failures"],
+                    output.short_time(r["next_due_at"]) or "now",
+                    r["last_error"],
+                ]
+                for r in records
+            ],
+            widths={0: 28, 2: 24, 9: 50},
+        )  # fmt: skip
+    )
+    return EXIT_OK
+
+
+def cmd_feeds_add(args: argparse.Namespace) -> int:
+    from crawler.config import add_source, load_config
+    from crawler.discover import derive_name, derive_outlet, language_code
+
+    db, feeds = _paths(args)
+    url = args.url.strip()
+    if not re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
+        raise UsageError(f"{url!r} is not an http(s) URL")
+    config = load_config(feeds) if feeds.exists() else None
+    found = None
+    if not args.no_check:
+        from crawler.feeds import FeedError
+        from crawler.run import discover_feed
+
+        try:
+            found = discover_feed(url)
+        except FeedError as exc:
+            raise UsageError(str(exc)) from None
+        url = found.url
+        print(
+            f"found {found.version or 'feed'}: {found.title or '(untitled)'}; "
+            f"{found.entries} entries, newest {found.newest or 'undated'}"
+            + (f" (via {args.url})" if found.url != args.url.strip() else "")
+        )
+    outlet = args.outlet or derive_outlet(
+        found.site_name if found else None, found.title if found else None, url
+    )
+    taken = {f.name for _, f in config.sources()} if config else set()
+    name = args.name or derive_name(outlet, found.title if found else None, taken)
+    lang = args.lang or (language_code(found.language) if found else None)
+    entry = {"name": name, "url": url, "outlet": outlet, "lang": lang}
+    comment = (found.title if found and found.title else outlet) + " (added by newsmon feeds add)"
+    add_source(feeds, entry, section="sitemaps" if args.sitemap else "feeds", comment=comment)
+    print(f"added {name!r} ({outlet}{', ' + lang if lang else ''}) to {feeds}: {url}")
+    return EXIT_OK
+
+
+def cmd_feeds_remove(args: argparse.Namespace) -> int:
+    from crawler.config import remove_source
+
+    _, feeds = _paths(args)
+    removed = remove_source(feeds, args.feed)
+    print(f"removed {removed.name!r} ({removed.url}) from {feeds}; its articles stay stored")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from crawler.serve import serve
+
+    db, _ = _paths(args)
+    if not db.exists():
+        raise UsageError(f"{db}: no such database (run newsmon crawl or newsmon demo first)")
+    from storage import Store
+
+    Store(db).close()  # migrate to the current schema before Datasette reads it
+    print(f"newsmon: serving {db} at http://{args.host}:{args.port}/", file=sys.stderr)
+    serve(db, args.port, args.host)
+    return EXIT_OK  # not reached: serve() becomes Datasette
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from crawler.cron import crawl_job, install
+
+    db, feeds = _paths(args)
+    try:
+        job = crawl_job(args.every, db, feeds, args.log or Path("newsmon.log"))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not args.install:
+        print(job.line)
+        return EXIT_OK
+    how = install(job)
+    print(f"crontab {how}: {job.line}")
+    return EXIT_OK
+
+
+def _since(value: str | None, option: str = "--since") -> str | None:
     from crawler import output
 
     if value is None:
@@ -293,7 +534,7 @@ def _since(value: str | None) -> str | None:
     try:
         return output.parse_since(value)
     except ValueError as exc:
-        raise UsageError(f"--since: {exc}") from None
+        raise UsageError(f"{option}: {exc}") from None
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from w3lib.url import canonicalize_url
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -163,6 +164,11 @@ class Config(_Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     clustering: ClusteringConfig = Field(default_factory=ClusteringConfig)
 
+    @field_validator("feeds", "sitemaps", "topics", mode="before")
+    @classmethod
+    def _empty_list(cls, value: Any) -> Any:
+        return [] if value is None else value  # "feeds:" with nothing under it lists nothing
+
     def sources(self) -> list[tuple[str, FeedConfig]]:
         """Every configured source as (kind, config), kind being ``feed`` or ``sitemap``."""
         return [("feed", f) for f in self.feeds] + [("sitemap", s) for s in self.sitemaps]
@@ -175,10 +181,16 @@ class LoadedConfig:
 
 
 def _fold_url(url: str) -> str:
-    """A loose key for spotting the same feed listed twice under trivially different URLs."""
-    url = url.strip().lower()
-    url = re.sub(r"^https?://(www\.)?", "", url)
-    return url.rstrip("/")
+    """A loose key for spotting the same feed listed twice under another URL form: scheme,
+    ``www.``, case, a trailing slash, query order, tracking parameters and fragments differ."""
+    url = canonicalize_url(url.strip(), keep_fragments=False)
+    url = re.sub(r"^https?://(www\.)?", "", url, flags=re.IGNORECASE)
+    path, _, query = url.partition("?")
+    params = [p for p in query.split("&") if p and not _TRACKING.match(p)]
+    return path.lower().rstrip("/") + ("?" + "&".join(params) if params else "")
+
+
+_TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_[a-z]+|ref|source)=", re.IGNORECASE)
 
 
 def _line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
@@ -294,3 +306,138 @@ def load_config(path: str | Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     return parse_config(text, path)
+
+
+# -- editing feeds.yaml ------------------------------------------------------------------------
+
+
+def _round_trip() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap the user's long lines
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _load_for_edit(path: Path) -> tuple[YAML, Any, Config]:
+    config = load_config(path)  # a file we cannot validate is not edited
+    yaml = _round_trip()
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    if data is None:
+        data = yaml.load("feeds: []\n")
+    return yaml, data, config
+
+
+def _write_validated(path: Path, yaml: YAML, data: Any) -> Config:
+    """Serialise, validate the result as a fresh load would, and only then replace the file
+    (write to a temporary file and rename: a crash never leaves half a feeds.yaml)."""
+    import io
+
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    text = buffer.getvalue()
+    config = parse_config(text, path)
+    _replace_file(path, text)
+    return config
+
+
+def find_source(config: Config, name_or_url: str) -> tuple[str, int, FeedConfig] | None:
+    """(section, index, feed) of the feed or sitemap with this name or URL (any URL form)."""
+    key = _fold_url(name_or_url) if re.match(r"^https?://", name_or_url, re.I) else None
+    for section in ("feeds", "sitemaps"):
+        for index, feed in enumerate(getattr(config, section)):
+            if feed.name == name_or_url or (key and _fold_url(feed.url) == key):
+                return section, index, feed
+    return None
+
+
+def add_source(
+    path: str | Path,
+    entry: dict[str, Any],
+    *,
+    section: str = "feeds",
+    comment: str | None = None,
+) -> Config:
+    """Append a feed (or sitemap) to feeds.yaml, keeping every comment, the order and the
+    formatting of the rest; refuses a name or URL (in any URL form) already listed."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    path = Path(path)
+    if path.exists():
+        yaml, data, config = _load_for_edit(path)
+    else:
+        yaml, data, config = _round_trip(), None, Config()
+        data = yaml.load("feeds: []\n")
+    FeedConfig.model_validate(entry)  # a bad entry is refused before the file is touched
+    existing = find_source(config, entry["url"])
+    if existing:
+        raise ConfigError(
+            f"{path}: {entry['url']} is already listed as {existing[2].name!r} ({existing[2].url})"
+        )
+    if any(f.name == entry["name"] for _, f in config.sources()):
+        raise ConfigError(f"{path}: the name {entry['name']!r} is already used; pass --name")
+    items = data.get(section)
+    if items is None:
+        items = CommentedSeq()
+        data[section] = items
+    item = CommentedMap((k, v) for k, v in entry.items() if v is not None)
+    items.append(item)
+    if comment:
+        items.yaml_set_comment_before_after_key(len(items) - 1, before=comment, indent=2)
+    return _write_validated(path, yaml, data)
+
+
+_RULE = re.compile(r"^\s*#\s*(-{2,}|={2,})")
+
+
+def remove_source(path: str | Path, name_or_url: str) -> FeedConfig:
+    """Delete one feed or sitemap from feeds.yaml by name or URL; returns what was removed.
+
+    The entry's own lines go, with the comment block directly above it (its description); every
+    other byte of the file stays as it was."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    yaml, data, config = _load_for_edit(path)
+    found = find_source(config, name_or_url)
+    if found is None:
+        raise ConfigError(f"{path}: no feed or sitemap named or at {name_or_url!r}")
+    section, index, feed = found
+    lines = text.splitlines(keepends=True)
+    first, col = data[section].lc.item(index)
+    dash = lines[first].index("-") if "-" in lines[first][:col] else col
+
+    def is_comment(line: str) -> bool:
+        return line.strip().startswith("#")
+
+    start = first
+    while start > 0 and is_comment(lines[start - 1]) and not _RULE.match(lines[start - 1]):
+        start -= 1  # the entry's description, not a "# --- Section ---" rule above it
+    end = first + 1
+    while end < len(lines):
+        line = lines[end]
+        indent = len(line) - len(line.lstrip())
+        if line.strip() and not is_comment(line) and indent <= dash:
+            break
+        end += 1
+    while end > first + 1 and (is_comment(lines[end - 1]) or not lines[end - 1].strip()):
+        end -= 1  # comments and blank lines before the next entry belong to it
+    remaining = "".join(lines[:start] + lines[end:])
+    parse_config(remaining, path)  # what we write must load
+    _replace_file(path, remaining)
+    return feed
+
+
+def _replace_file(path: Path, text: str) -> None:
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=".feeds-", suffix=".yaml", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

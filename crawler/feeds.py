@@ -41,6 +41,8 @@ class ParsedFeed:
     entries: list[FeedEntry] = field(default_factory=list)
     ttl_seconds: float | None = None
     skipped: int = 0  # entries without a usable link
+    language: str | None = None  # the feed's declared language (RSS <language>, Atom xml:lang)
+    site_url: str | None = None  # the site the feed belongs to (RSS <link>, Atom rel=alternate)
 
 
 def _iso(parsed: object | None) -> str | None:
@@ -83,7 +85,12 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         reason = parsed.get("bozo_exception")
         detail = f": {str(reason).splitlines()[0][:200]}" if reason else ""
         raise FeedError(f"not an RSS or Atom feed{detail}")
-    out = ParsedFeed(title=strip_html(parsed.feed.get("title")), version=version or "unknown")
+    out = ParsedFeed(
+        title=strip_html(parsed.feed.get("title")),
+        version=version or "unknown",
+        language=(parsed.feed.get("language") or "").strip() or None,
+        site_url=parsed.feed.get("link") or None,
+    )
     ttl = parsed.feed.get("ttl")
     if ttl and str(ttl).strip().isdigit():
         out.ttl_seconds = float(ttl) * 60  # RSS <ttl> is in minutes

@@ -5,10 +5,16 @@ Read-side only; nothing here writes.
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 ARTICLE_EXPORT = (
     "id", "url", "outlet", "title", "author", "published_at", "first_seen_at", "lang", "summary",
@@ -93,3 +99,67 @@ def _cell(value: Any, width: int | None) -> str:
 def short_time(value: str | None) -> str:
     moment = _time(value)
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def write_export(rows: Iterable[dict[str, Any]], fmt: str, handle: IO[str]) -> int:
+    """Write article rows as JSON Lines or CSV (lists as JSON, booleans as true/false)."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(handle, fieldnames=list(ARTICLE_EXPORT), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            record = article_record(row)
+            record["matched_terms"] = json.dumps(record["matched_terms"], ensure_ascii=False)
+            record["relevant"] = "true" if record["relevant"] else "false"
+            writer.writerow(record)
+            count += 1
+        return count
+    for row in rows:
+        handle.write(json.dumps(article_record(row), ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[IO[str]]:
+    """A file that appears complete or not at all (temporary file, renamed when done)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def feed_record(kind: str, feed: Any, state: dict[str, Any] | None) -> dict[str, Any]:
+    """One feed as ``feeds list`` shows it: its configuration and the health of its polls."""
+    state = state or {}
+    failures = int(state.get("consecutive_failures") or 0)
+    if state.get("disabled"):
+        health = "disabled"
+    elif not state.get("last_fetched_at"):
+        health = "never polled"
+    elif failures:
+        health = f"failing ({state.get('last_status') or 'no answer'})"
+    else:
+        health = f"ok ({state.get('last_status')})"
+    return {
+        "name": feed.name,
+        "kind": kind,
+        "url": feed.url,
+        "outlet": feed.outlet,
+        "lang": feed.lang,
+        "enabled": feed.enabled and not state.get("disabled"),
+        "health": health,
+        "title": state.get("title"),
+        "last_fetched_at": state.get("last_fetched_at"),
+        "last_status": state.get("last_status"),
+        "last_error": state.get("last_error"),
+        "consecutive_failures": failures,
+        "entries_seen": state.get("entries_seen") or 0,
+        "last_new_at": state.get("last_new_at"),
+        "next_due_at": state.get("next_due_at"),
+    }

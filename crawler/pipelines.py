@@ -98,7 +98,8 @@ class ScorePipeline:
 class StorePipeline:
     """Article -> one ``articles`` row (plus its URL forms), then its copy links and story.
 
-    Storing and clustering are separate transactions; an article stored by a run that died before
+    Storing and clustering are separate transactions: articles are stored as they arrive and
+    clustered together when the spider closes; an article stored by a run that died before
     clustering it is picked up (``clustered_at`` is null) when the next run opens.
     """
 
@@ -122,11 +123,15 @@ class StorePipeline:
         status, article_id = store.save_article(item.row(), item.url_forms)
         item.id = article_id
         self.crawler.stats.inc_value(f"newsmon/articles_{status}")
-        if status == "new":
-            with store.db.atomic():
-                result = self.clusterer.process(article_id)
-                self.clusterer.flush()
-            if result.new_story:
-                self.crawler.stats.inc_value("newsmon/stories_new")
         log.debug("%s article %s: %s", status, article_id, item.url)
         return item
+
+    def close_spider(self, spider: Any = None) -> None:
+        """Cluster what this run stored as one batch, in publication order: the run's articles
+        weigh each other's words (document frequencies) before any is assigned, and a story's
+        first report is the earliest published, not the first fetched."""
+        if self.clusterer is None:
+            return
+        before = self.clusterer.stories_new
+        self.clusterer.process_pending()
+        self.crawler.stats.inc_value("newsmon/stories_new", self.clusterer.stories_new - before)

@@ -12,9 +12,12 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.config import ConfigError, load_config
+from crawler.discover import Discovered
 from crawler.extensions import run_counts
+from crawler.feeds import FeedError
 from crawler.lock import CrawlLock
 from crawler.relevance import compile_topics
+from crawler.spiders.discover import DiscoverSpider
 from crawler.spiders.newsmon import NewsmonSpider
 
 
@@ -94,3 +97,30 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         stats = crawler.stats.get_stats() if crawler.stats else {}
     status = str(stats.get("newsmon/status") or "failed")
     return CrawlResult(status=status, counts=run_counts(stats), seconds=time.monotonic() - started)
+
+
+def discover_feed(url: str, overrides: dict[str, Any] | None = None) -> Discovered:
+    """Fetch ``url`` with Scrapy and return the feed it is or announces; raises FeedError with
+    one line saying what went wrong."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.setdict(
+        {
+            "ITEM_PIPELINES": {},
+            "EXTENSIONS": {},
+            "LOG_LEVEL": "CRITICAL",
+            "RETRY_TIMES": 1,
+            "AUTOTHROTTLE_ENABLED": False,
+            "DOWNLOAD_TIMEOUT": 20,
+        },
+        priority="cmdline",
+    )
+    settings.setdict(overrides or {}, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(DiscoverSpider)
+    process.crawl(crawler, url=url)
+    process.start()
+    spider = crawler.spider
+    if spider.result is None:
+        raise FeedError(spider.error or f"{url}: no RSS or Atom feed found")
+    return spider.result

@@ -33,9 +33,37 @@ def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) 
     return max(0.0, (when - now).total_seconds())
 
 
-def success_interval(poll_every: float | None, ttl: float | None) -> float:
-    """Seconds until a healthy feed is due: its poll_every, at least the <ttl> it publishes."""
-    return max(poll_every or 0.0, ttl or 0.0)
+def success_interval(
+    poll_every: float | None,
+    ttl: float | None,
+    idle: float | None = None,
+    idle_after: float = 7 * 86400,
+    idle_factor: float = 0.05,
+    idle_max: float = 6 * 3600,
+) -> float:
+    """Seconds until a healthy feed is due: its poll_every, at least the <ttl> it publishes.
+
+    A feed that has brought nothing new for ``idle`` seconds (more than ``idle_after``) is
+    polled less often: a fraction ``idle_factor`` of its silence, at most ``idle_max``, so a
+    feed quiet for weeks costs a few polls a day instead of one per cron run, and picks up
+    speed again as soon as it publishes."""
+    interval = max(poll_every or 0.0, ttl or 0.0)
+    if idle is not None and idle > idle_after:
+        interval = max(interval, min(idle * idle_factor, idle_max))
+    return interval
+
+
+def seconds_since(iso: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from an ISO 8601 time to now (None when there is no time)."""
+    if not iso:
+        return None
+    try:
+        then = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=timezone.utc)
+    return ((now or datetime.now(timezone.utc)) - then).total_seconds()
 
 
 def failure_interval(

@@ -26,11 +26,21 @@ NEWSMON_EXTRACT_PROCESSES = 0
 # feed backs off exponentially from BACKOFF_BASE up to BACKOFF_MAX.
 NEWSMON_BACKOFF_BASE = 300
 NEWSMON_BACKOFF_MAX = 86400
+# A feed with nothing new for IDLE_AFTER seconds is polled every IDLE_FACTOR x its silence, at
+# most every IDLE_MAX seconds (it speeds up again with its next new entry).
+NEWSMON_IDLE_AFTER = 7 * 86400
+NEWSMON_IDLE_FACTOR = 0.05
+NEWSMON_IDLE_MAX = 6 * 3600
 # A feed due within this many seconds counts as due now, so that cron's schedule and a feed's
 # poll_every of the same length do not skip every other run over a few seconds' jitter.
 NEWSMON_DUE_SLACK = 120
 # A news sitemap index can list hundreds of daily sitemaps; follow only the newest few per poll.
 NEWSMON_SITEMAP_MAX_CHILDREN = 5
+# `feeds add` with a site's page that announces no feed tries these paths, in order.
+NEWSMON_FEED_PATHS = [
+    "feed", "rss", "rss.xml", "feed.xml", "atom.xml", "index.xml", "feeds/posts/default",
+    "?feed=rss2",
+]  # fmt: skip
 
 # -- fetching ----------------------------------------------------------------------------------
 USER_AGENT = "newsmon/0.1 (news-monitoring crawler; polls public feeds, obeys robots.txt)"

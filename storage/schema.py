@@ -219,3 +219,12 @@ def m005_story_state(db: Database) -> None:
         foreign_keys=[("story_id", "stories", "id")],
     )
     db["story_state"].create_index(["last_time"])
+
+
+@migrations()
+def m006_feed_health(db: Database) -> None:
+    """When a feed last brought something new (quiet feeds are polled less often), and whether it
+    is disabled (it answered 410 Gone: polling it again is pointless until the user acts)."""
+    db["feeds"].add_column("last_new_at", str)
+    db["feeds"].add_column("disabled", int, not_null_default=0)
+    db["articles"].create_index(["relevant", "published_at"])

@@ -517,6 +517,87 @@ class Store:
             )
         )
 
+    # -- searching and exporting ---------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        outlet: str | None = None,
+        relevant_only: bool = True,
+        limit: int | None = 20,
+        marks: tuple[str, str] = ("\u00ab", "\u00bb"),
+    ) -> list[dict[str, Any]]:
+        """Articles matching an FTS5 query, best first (bm25, the headline weighing most), each
+        with a ``snippet`` whose matches sit between ``marks``. A malformed query raises
+        sqlite3.OperationalError from FTS5 itself."""
+        fields = ", ".join(f"a.{f}" for f in self.ARTICLE_FIELDS.split(", "))
+        sql = (
+            f"SELECT {fields}, bm25(articles_fts, 10.0, 3.0, 1.0) AS rank,"
+            " snippet(articles_fts, -1, ?, ?, '\u2026', 16) AS snippet"
+            " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+            " WHERE articles_fts MATCH ?"
+        )
+        params: list[Any] = [marks[0], marks[1], query]
+        sql, params = self._article_filters(sql, params, since, until, outlet, relevant_only)
+        sql += " ORDER BY rank, a.id"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return list(self.db.query(sql, params))
+
+    def export_rows(
+        self,
+        *,
+        relevant_only: bool = True,
+        since: str | None = None,
+        until: str | None = None,
+        outlet: str | None = None,
+        batch: int = 1000,
+    ) -> Iterator[dict[str, Any]]:
+        """Every article (relevant ones unless told otherwise) by id, read ``batch`` rows at a
+        time so an export of a million articles never holds them all."""
+        fields = ", ".join(f"a.{f}" for f in self.ARTICLE_FIELDS.split(", "))
+        last = 0
+        while True:
+            sql, params = self._article_filters(
+                f"SELECT {fields} FROM articles a WHERE a.id > ?",
+                [last],
+                since,
+                until,
+                outlet,
+                relevant_only,
+            )
+            rows = list(self.db.query(sql + " ORDER BY a.id LIMIT ?", [*params, batch]))
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1]["id"]
+
+    @staticmethod
+    def _article_filters(
+        sql: str,
+        params: list[Any],
+        since: str | None,
+        until: str | None,
+        outlet: str | None,
+        relevant_only: bool,
+    ) -> tuple[str, list[Any]]:
+        if relevant_only:
+            sql += " AND a.relevant = 1"
+        if since:
+            sql += " AND coalesce(a.published_at, a.first_seen_at) >= ?"
+            params.append(since)
+        if until:
+            sql += " AND coalesce(a.published_at, a.first_seen_at) < ?"
+            params.append(until)
+        if outlet:
+            sql += " AND a.outlet = ? COLLATE NOCASE"
+            params.append(outlet)
+        return sql, params
+
     # -- crawl runs --------------------------------------------------------------------------
 
     def start_run(self) -> int:

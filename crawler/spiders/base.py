@@ -25,7 +25,13 @@ from twisted.python.failure import Failure
 from crawler import article as articles
 from crawler.config import Config, FeedConfig, load_config
 from crawler.feeds import FeedEntry, FeedError, parse_feed
-from crawler.schedule import failure_interval, iso_after, retry_after_seconds, success_interval
+from crawler.schedule import (
+    failure_interval,
+    iso_after,
+    retry_after_seconds,
+    seconds_since,
+    success_interval,
+)
 from crawler.sitemaps import parse_sitemap
 from crawler.urls import canonical_url, url_key
 from storage import Store, now_iso
@@ -95,6 +101,11 @@ class SourceSpider(scrapy.Spider):
         spider.backoff_base = settings.getfloat("NEWSMON_BACKOFF_BASE")
         spider.backoff_max = settings.getfloat("NEWSMON_BACKOFF_MAX")
         spider.due_slack = settings.getfloat("NEWSMON_DUE_SLACK")
+        spider.idle_policy = {
+            "idle_after": settings.getfloat("NEWSMON_IDLE_AFTER"),
+            "idle_factor": settings.getfloat("NEWSMON_IDLE_FACTOR"),
+            "idle_max": settings.getfloat("NEWSMON_IDLE_MAX"),
+        }
         spider.max_size = settings.getint("DOWNLOAD_MAXSIZE")
         spider.sitemap_max_children = settings.getint("NEWSMON_SITEMAP_MAX_CHILDREN")
         spider.scheduled_keys: set[str] = set()
@@ -126,6 +137,8 @@ class SourceSpider(scrapy.Spider):
             if self.only and feed.name not in self.only:
                 continue
             state = self.store.feed(feed.url) or {}
+            if state.get("disabled") and not self.only:
+                continue  # answered 410 Gone; `crawl --only NAME` tries it again
             next_due = state.get("next_due_at")
             if not (self.poll_all or self.only) and next_due and next_due > horizon:
                 continue
@@ -176,9 +189,16 @@ class SourceSpider(scrapy.Spider):
             last_status=304,
             last_error=None,
             consecutive_failures=0,
-            next_due_at=iso_after(success_interval(source.poll_every, None)),
+            next_due_at=iso_after(self.healthy_interval(source, None, new=0)),
         )
         return True
+
+    def healthy_interval(self, source: Source, ttl: float | None, *, new: int) -> float:
+        """poll_every / <ttl>, stretched for a feed that has had nothing new for a long time."""
+        idle = None
+        if not new:
+            idle = seconds_since(source.state.get("last_new_at") or source.state.get("added_at"))
+        return success_interval(source.poll_every, ttl, idle, **self.idle_policy)
 
     def record_success(
         self,
@@ -201,7 +221,9 @@ class SourceSpider(scrapy.Spider):
             consecutive_failures=0,
             entries_seen=entries,
             last_new_entries=new,
-            next_due_at=iso_after(success_interval(source.poll_every, ttl)),
+            next_due_at=iso_after(self.healthy_interval(source, ttl, new=new)),
+            disabled=0,
+            **({"last_new_at": now_iso()} if new else {}),
         )
 
     def follow(self, entries: list[FeedEntry], source: Source) -> Iterator[scrapy.Request]:
@@ -334,6 +356,9 @@ class SourceSpider(scrapy.Spider):
         wait = failure_interval(
             failures, source.poll_every, self.backoff_base, self.backoff_max, retry_after
         )
+        gone = status == 410
+        if gone:
+            reason = "HTTP 410 Gone: feed disabled (remove it, or crawl --only it to retry)"
         log.warning("feed %s failed: %s", source.config.name, reason)
         self.store.update_feed(
             source.config.url,
@@ -342,6 +367,7 @@ class SourceSpider(scrapy.Spider):
             last_error=reason,
             consecutive_failures="+1",
             next_due_at=iso_after(wait),
+            disabled=int(gone),
         )
 
     # -- article pages -------------------------------------------------------------------------
