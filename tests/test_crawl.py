@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fcntl
 import random
+import sqlite3
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import sitegen
@@ -294,3 +296,35 @@ def test_amp_variant_in_another_feed_is_not_fetched_again(server: SiteServer, tm
     assert "0 articles new" in result.stdout, result.stdout
     assert not [r for r in server.log if r.path.endswith("/amp")]
     assert rows(db, "SELECT count(*) FROM articles") == [(len(site.articles),)]
+
+
+def test_quiet_feed_backs_off_and_gone_feed_is_disabled(server: SiteServer, tmp_path: Path):
+    site, resources = sitegen.build(server.base_url, {"alpha": "rss2"}, per_outlet=2)
+    server.resources.update(resources)
+    server.resources["/gone.xml"] = Resource(b"gone", "text/plain", status=410, conditional=False)
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(
+        sitegen.feeds_yaml(server.base_url, site)
+        + f"  - name: gone\n    url: {server.url('/gone.xml')}\n    outlet: G\n"
+    )
+    db = tmp_path / "news.db"
+    crawl(db, feeds)
+    gone = rows(db, "SELECT disabled, last_status, last_error FROM feeds WHERE name = 'gone'")
+    assert gone[0][0] == 1 and gone[0][1] == 410 and "disabled" in gone[0][2]
+    listed = newsmon("--db", str(db), "--feeds", str(feeds), "feeds", "list")
+    assert "disabled" in listed.stdout
+    # A disabled feed is not polled again, even with --all; --only NAME retries it.
+    server.clear_log()
+    crawl(db, feeds, "--all")
+    assert not server.requests_for("/gone.xml")
+    crawl(db, feeds, "--only", "gone")
+    assert len(server.requests_for("/gone.xml")) == 1
+
+    # A feed that has brought nothing new for a month is polled every few hours, not each run.
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE feeds SET last_new_at = '2020-01-01T00:00:00+00:00'")
+    crawl(db, feeds, "--all")  # 304s: still nothing new
+    due = dict(rows(db, "SELECT name, next_due_at FROM feeds WHERE name LIKE 'alpha%'"))
+    soon = (datetime.now(timezone.utc) + timedelta(hours=5)).isoformat()
+    assert all(d > soon for d in due.values()), due
+    assert "0 feeds polled" in crawl(db, feeds).stdout

@@ -1,5 +1,10 @@
 from datetime import datetime, timezone
+from pathlib import Path
 
+import pytest
+from conftest import newsmon
+
+from crawler.cron import cron_schedule
 from crawler.schedule import failure_interval, iso_after, retry_after_seconds, success_interval
 
 
@@ -23,3 +28,52 @@ def test_retry_after_forms():
     assert retry_after_seconds(b"Thu, 30 May 2024 12:10:00 GMT", now) == 600
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
     assert iso_after(60, now) == "2024-05-30T12:01:00+00:00"
+
+
+def test_quiet_feeds_are_polled_less_often():
+    day = 86400
+    assert success_interval(None, None, idle=3 * day) == 0  # a few quiet days change nothing
+    assert success_interval(None, None, idle=10 * day) == 6 * 3600  # capped
+    assert success_interval(None, None, idle=8 * day, idle_max=86400) == 8 * day * 0.05
+    assert success_interval(86400, None, idle=30 * day) == 86400  # never faster than poll_every
+
+
+def test_cron_schedules():
+    assert cron_schedule("30m") == "*/30 * * * *"
+    assert cron_schedule("1m") == "* * * * *"
+    assert cron_schedule("1h") == "7 * * * *"
+    assert cron_schedule("6h") == "7 */6 * * *"
+    assert cron_schedule("1d") == "7 3 * * *"
+    for bad in ("7m", "5h", "90s", "2d", "soon", "30"):
+        with pytest.raises(ValueError):
+            cron_schedule(bad)
+
+
+def test_schedule_prints_an_absolute_quiet_crontab_line(tmp_path: Path):
+    result = newsmon(
+        "--db", "rel/news.db", "--feeds", "my.yaml", "schedule", "--every", "15m", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.strip()
+    assert line.startswith("*/15 * * * * cd ")
+    assert f"--db {tmp_path}/rel/news.db" in line and f"--feeds {tmp_path}/my.yaml" in line
+    assert " --quiet crawl" in line and f">> {tmp_path}/newsmon.log 2>&1" in line
+    python = line.split(" && ")[1].split()[0]
+    assert Path(python).is_absolute() and Path(python).exists()
+    bad = newsmon("schedule", "--every", "7m", cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.startswith("newsmon: error: --every")
+
+
+def test_schedule_install_is_idempotent(tmp_path: Path):
+    tab = tmp_path / "crontab"
+    tab.write_text("# my own jobs\n0 5 * * * /usr/bin/backup\n")
+    env = {"NEWSMON_CRONTAB": str(tab)}
+    db = str(tmp_path / "news.db")
+    first = newsmon("--db", db, "schedule", "--every", "30m", "--install", cwd=tmp_path, env=env)
+    assert first.returncode == 0 and "crontab added" in first.stdout, first.stderr
+    again = newsmon("--db", db, "schedule", "--every", "1h", "--install", cwd=tmp_path, env=env)
+    assert again.returncode == 0 and "crontab updated" in again.stdout
+    lines = tab.read_text().splitlines()
+    assert "0 5 * * * /usr/bin/backup" in lines and "# my own jobs" in lines
+    jobs = [x for x in lines if "-m crawler" in x]
+    assert len(jobs) == 1 and jobs[0].startswith("7 * * * * ")
