@@ -81,7 +81,19 @@ def describe_failure(failure: Failure) -> tuple[int | None, str, Response | None
         return None, f"not fetched: {failure.getErrorMessage() or 'forbidden by robots.txt'}", None
     name = type(failure.value).__name__
     message = failure.getErrorMessage().splitlines()[0][:200] if failure.getErrorMessage() else ""
+    if name in _EXPLAINED and _EXPLAINED[name] not in message:
+        message = f"{_EXPLAINED[name]}; {message}" if message else _EXPLAINED[name]
     return None, f"{name}: {message}".rstrip(": "), None
+
+
+# What Twisted's and Scrapy's terse download errors mean, for ``feeds.last_error``.
+_EXPLAINED = {
+    "ResponseDataLossError": "connection lost mid-body, response truncated",
+    "ResponseNeverReceived": "connection closed before a response",
+    "DownloadCancelledError": "download cut: larger than DOWNLOAD_MAXSIZE",
+    "ConnectionRefusedError": "connection refused",
+    "DNSLookupError": "host name not found",
+}
 
 
 class SourceSpider(scrapy.Spider):
