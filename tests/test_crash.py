@@ -1,0 +1,153 @@
+"""Crashes and concurrency: kill -9 mid-crawl, overlapping crawls, readers during a crawl."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import FAST, REPO, crawl, newsmon, rows
+from faultserver import FaultServer, respond
+
+N_ARTICLES = 60
+RSS = "application/rss+xml"
+
+
+def slow_page(title: str, delay: float):
+    body = (
+        f"<!doctype html><html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        + "".join(
+            f"<p>{title} reports on ATACMS strikes near Kharkiv inside Russia, paragraph {i}, "
+            "with officials in Washington and Kyiv describing the permission to use Western "
+            "weapons against targets on Russian territory.</p>"
+            for i in range(5)
+        )
+        + "</article></body></html>"
+    ).encode()
+    fast = respond(200, body, "text/html")
+
+    def fault(h):
+        time.sleep(delay)
+        fast(h)
+
+    return fault
+
+
+def slow_site(srv: FaultServer, tmp: Path, delay: float) -> Path:
+    items = ""
+    for i in range(N_ARTICLES):
+        srv.faults[f"/a/{i}.html"] = slow_page(f"Story number {i}", delay)
+        items += (
+            f"<item><title>Story number {i}</title><link>{srv.url(f'/a/{i}.html')}</link>"
+            f"<pubDate>Thu, 30 May 2024 {i // 60 + 10:02d}:{i % 60:02d}:00 GMT</pubDate></item>"
+        )
+    srv.faults["/feed.xml"] = respond(
+        200, f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>{items}'
+        "</channel></rss>".encode(), RSS,
+    )  # fmt: skip
+    feeds = tmp / "feeds.yaml"
+    feeds.write_text(
+        f"feeds:\n  - {{name: slow, url: '{srv.url('/feed.xml')}', outlet: Slow Times}}\n"
+        "topics:\n  - {name: t, query: 'kharkiv OR atacms'}\n"
+    )
+    return feeds
+
+
+def start_crawl(db: Path, feeds: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler", "--db", str(db), "--feeds", str(feeds), "crawl",
+         *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "-s", "NEWSMON_EXTRACT_PROCESSES=1",
+         *extra],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+
+
+def count(db: Path, sql: str) -> int:
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+        try:
+            return conn.execute(sql).fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0  # not created yet
+
+
+def wait_for(predicate, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_kill_9_mid_crawl_loses_nothing_and_rerun_completes(tmp_path: Path):
+    with FaultServer() as srv:
+        feeds = slow_site(srv, tmp_path, delay=0.25)
+        db = tmp_path / "news.db"
+        proc = start_crawl(db, feeds)
+        wait_for(lambda: count(db, "SELECT count(*) FROM articles") >= 8)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert proc.returncode == -signal.SIGKILL
+
+        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+        stored_before = rows(db, "SELECT id, url, title, text FROM articles ORDER BY id")
+        assert 8 <= len(stored_before) < N_ARTICLES
+        assert all(text and "paragraph 4" in text for *_, text in stored_before)  # none partial
+        assert rows(db, "SELECT status FROM crawl_runs") == [("running",)]
+        assert (tmp_path / "news.db.lock").exists()  # left behind by the killed process
+
+        rerun = crawl(db, feeds, "--all")
+        assert rerun.returncode == 0, rerun.stderr  # the stale lock file does not block it
+        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+        after = rows(db, "SELECT id, url, title, text FROM articles ORDER BY id")
+        assert len(after) == N_ARTICLES
+        assert rows(db, "SELECT count(DISTINCT url) FROM articles") == [(N_ARTICLES,)]
+        assert after[: len(stored_before)] == stored_before  # what was committed is untouched
+        # what the killed run stored but never clustered is clustered now, with the rest
+        assert rows(db, "SELECT count(*) FROM articles WHERE clustered_at IS NULL") == [(0,)]
+        assert rows(
+            db, "SELECT count(*) FROM articles WHERE relevant = 1 AND story_id IS NULL"
+        ) == [(0,)]
+        assert rows(db, "SELECT status FROM crawl_runs ORDER BY id") == [("interrupted",), ("ok",)]
+        # the killed run's pages are not fetched again
+        assert all(n == 1 for p, n in srv.hits.items() if p.startswith("/a/") and p in {
+            f"/a/{t.split()[-1]}.html" for _, _, t, _ in stored_before
+        })  # fmt: skip
+
+
+def test_second_crawl_exits_75_at_once_and_readers_never_fail(tmp_path: Path):
+    with FaultServer() as srv:
+        feeds = slow_site(srv, tmp_path, delay=0.15)
+        db = tmp_path / "news.db"
+        first = start_crawl(db, feeds)
+        try:
+            wait_for(lambda: count(db, "SELECT count(*) FROM articles") >= 3)
+            runs_before = rows(db, "SELECT id, status FROM crawl_runs")
+            started = time.monotonic()
+            second = crawl(db, feeds, "--all")
+            assert second.returncode == 75, second.stderr
+            assert time.monotonic() - started < 15
+            assert "holds" in second.stderr and second.stdout == ""
+            assert rows(db, "SELECT id, status FROM crawl_runs") == runs_before  # wrote nothing
+
+            # search and stories while the crawl writes: WAL readers never see an error
+            reads = 0
+            while first.poll() is None and reads < 6:
+                for args in (("search", "Kharkiv", "--all", "--json"), ("stories", "--json")):
+                    result = newsmon("--db", str(db), *args)
+                    assert result.returncode == 0, result.stderr
+                    reads += 1
+            assert reads >= 2
+        finally:
+            out, err = first.communicate(timeout=120)
+        assert first.returncode == 0, err
+        assert rows(db, "SELECT count(*) FROM articles") == [(N_ARTICLES,)]
