@@ -82,6 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a Scrapy setting for this run (as scrapy crawl -s)",
     )  # fmt: skip
 
+    crawl.add_argument(
+        "--redis", metavar="URL",
+        help="distributed: be the writer for workers sharing this Redis (redis://host:6379/0)",
+    )  # fmt: skip
+
+    worker = command("worker", cmd_worker, "a distributed crawl worker (scrapy-redis)")
+    worker.add_argument("--redis", metavar="URL", required=True, help="the shared Redis")
+    worker.add_argument(
+        "--idle-exit", type=float, default=0, metavar="SECONDS",
+        help="leave after this many seconds without work (default: run until stopped)",
+    )  # fmt: skip
+    worker.add_argument(
+        "-s", "--set", action="append", type=_setting, default=[], metavar="NAME=VALUE",
+        help="override a Scrapy setting for this worker",
+    )  # fmt: skip
+
     command("rescore", cmd_rescore, "recompute every article's relevance from the current topics")
 
     imp = command("import", cmd_import, "ingest articles from a JSON Lines file (- for stdin)")
@@ -166,6 +182,24 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.max_articles < 0:
         raise UsageError("--max-articles must be 0 or more")
     db, feeds = _paths(args)
+    options = CrawlOptions(
+        db=db,
+        feeds=feeds,
+        only=args.only,
+        max_articles=args.max_articles,
+        poll_all=args.all,
+        verbosity=_verbosity(args),
+        progress=sys.stderr.isatty() and not args.quiet,
+        overrides=dict(args.set),
+    )
+    if args.redis:
+        from crawler.run import RedisOptions, run_distributed
+
+        if args.max_articles:
+            raise UsageError("--max-articles is not supported with --redis")
+        result = run_distributed(options, RedisOptions(args.redis))
+        print(result.summary(), flush=True)
+        return result.exit_code
     result = run_crawl(
         CrawlOptions(
             db=db,
@@ -180,6 +214,20 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     )
     print(result.summary(), flush=True)
     return result.exit_code
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from crawler.run import CrawlOptions, RedisOptions, run_worker
+
+    if args.idle_exit < 0:
+        raise UsageError("--idle-exit must be 0 or more")
+    db, feeds = _paths(args)
+    options = CrawlOptions(
+        db=db, feeds=feeds, only=[], verbosity=_verbosity(args), overrides=dict(args.set)
+    )
+    result = run_worker(options, RedisOptions(args.redis), args.idle_exit)
+    print(f"worker done: {result['pages']} pages fetched", flush=True)
+    return EXIT_OK
 
 
 def cmd_rescore(args: argparse.Namespace) -> int:

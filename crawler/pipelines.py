@@ -18,6 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler import article as articles
+from crawler import redisqueue
 from crawler.article import apply_relevance
 from crawler.clusterer import Clusterer
 from crawler.extract import Extracted, extract
@@ -135,3 +136,20 @@ class StorePipeline:
         before = self.clusterer.stories_new
         self.clusterer.process_pending()
         self.crawler.stats.inc_value("newsmon/stories_new", self.clusterer.stories_new - before)
+
+
+class RedisOutPipeline:
+    """Distributed workers: each Article goes to the writer through Redis (crawler/redisqueue.py);
+    scoring, storing and clustering happen there, in one process."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedisOutPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if isinstance(item, articles.Article):
+            self.crawler.spider.push(redisqueue.article_message(item))
+        return item

@@ -13,7 +13,7 @@ from scrapy.settings import Settings
 
 from crawler.config import ConfigError, load_config
 from crawler.discover import Discovered
-from crawler.extensions import run_counts
+from crawler.extensions import COUNTS, run_counts
 from crawler.feeds import FeedError
 from crawler.lock import CrawlLock
 from crawler.relevance import compile_topics
@@ -124,3 +124,81 @@ def discover_feed(url: str, overrides: dict[str, Any] | None = None) -> Discover
     if spider.result is None:
         raise FeedError(spider.error or f"{url}: no RSS or Atom feed found")
     return spider.result
+
+
+@dataclass
+class RedisOptions:
+    url: str
+    prefix: str = "newsmon"
+
+
+def _redis(options: RedisOptions) -> Any:
+    import redis
+
+    server = redis.Redis.from_url(options.url)
+    try:
+        server.ping()
+    except redis.RedisError as exc:
+        raise ConfigError(f"--redis {options.url}: cannot reach Redis: {exc}") from None
+    return server
+
+
+def run_distributed(options: CrawlOptions, redis_options: RedisOptions) -> CrawlResult:
+    """The writer of a distributed crawl: due sources out to the workers, results into SQLite."""
+    from crawler.writer import run_writer
+    from storage import Store
+
+    config = load_config(options.feeds)
+    compile_topics(config.topics)
+    settings = scrapy_settings(options)
+    server = _redis(redis_options)
+    started = time.monotonic()
+    with CrawlLock(options.db), Store(options.db) as store:
+        run_id = store.start_run()
+        status, counts, error = "interrupted", dict.fromkeys(COUNTS, 0), "interrupted"
+        try:
+            status, got, error = run_writer(
+                store, config, server, prefix=redis_options.prefix, only=set(options.only),
+                poll_all=options.poll_all, due_slack=settings.getfloat("NEWSMON_DUE_SLACK"),
+                idle_timeout=settings.getfloat("NEWSMON_REDIS_IDLE_TIMEOUT"),
+                settle=settings.getfloat("NEWSMON_REDIS_SETTLE"),
+            )  # fmt: skip
+            counts.update({k: got.get(k, 0) for k in COUNTS})
+        finally:
+            store.finish_run(run_id, status, counts, error)
+    return CrawlResult(status=status, counts=counts, seconds=time.monotonic() - started)
+
+
+def run_worker(
+    options: CrawlOptions, redis_options: RedisOptions, idle_exit: float
+) -> dict[str, Any]:
+    """One distributed crawl worker, until ``idle_exit`` quiet seconds (0: until stopped)."""
+    from crawler.spiders.worker import WorkerSpider
+
+    _redis(redis_options)  # a clear error now rather than a traceback from inside Scrapy
+    settings = scrapy_settings(options)
+    prefix = redis_options.prefix
+    settings.setdict(
+        {
+            "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+            "SCHEDULER_PERSIST": True,
+            "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
+            "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
+            "REDIS_URL": redis_options.url,
+            "NEWSMON_REDIS_PREFIX": prefix,
+            "NEWSMON_WORKER_IDLE_EXIT": idle_exit,
+            "ITEM_PIPELINES": {
+                "crawler.pipelines.ExtractPipeline": 100,
+                "crawler.pipelines.RedisOutPipeline": 800,
+            },
+            "EXTENSIONS": {},
+        },
+        priority="cmdline",
+    )
+    settings.setdict(options.overrides or {}, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(WorkerSpider)
+    process.crawl(crawler)
+    process.start()
+    return {"pages": crawler.spider.pages if crawler.spider else 0}

@@ -41,6 +41,14 @@ NEWSMON_FEED_PATHS = [
     "feed", "rss", "rss.xml", "feed.xml", "atom.xml", "index.xml", "feeds/posts/default",
     "?feed=rss2",
 ]  # fmt: skip
+# Distributed crawls (newsmon crawl --redis URL / newsmon worker --redis URL): the Redis key
+# prefix, how long the writer waits for a silent worker before it gives up on the run, how long
+# it waits once every source has answered and the shared queue is empty, and after how many
+# quiet seconds a worker leaves (0: never; a worker is then a daemon that waits for sources).
+NEWSMON_REDIS_PREFIX = "newsmon"
+NEWSMON_REDIS_IDLE_TIMEOUT = 300
+NEWSMON_REDIS_SETTLE = 10
+NEWSMON_WORKER_IDLE_EXIT = 0
 
 # -- fetching ----------------------------------------------------------------------------------
 USER_AGENT = "newsmon/0.1 (news-monitoring crawler; polls public feeds, obeys robots.txt)"

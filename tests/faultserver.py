@@ -34,6 +34,20 @@ def respond(
     return fault
 
 
+def conditional(body: bytes, content_type: str = "application/rss+xml") -> Fault:
+    """A well-behaved feed: an ETag, and 304 Not Modified when the client already has it."""
+    import hashlib
+
+    etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+    full = respond(200, body, content_type, ETag=etag)
+    not_modified = respond(304, b"", content_type, ETag=etag)
+
+    def fault(h: BaseHTTPRequestHandler) -> None:
+        (not_modified if h.headers.get("If-None-Match") == etag else full)(h)
+
+    return fault
+
+
 def redirect(status: int, location: str) -> Fault:
     return respond(status, b"", Location=location)
 

@@ -96,17 +96,67 @@ _EXPLAINED = {
 }
 
 
+def due_sources(
+    config: Config,
+    store: Store,
+    *,
+    kinds: tuple[str, ...],
+    only: set[str],
+    poll_all: bool,
+    due_slack: float,
+) -> list[Source]:
+    """The sources of feeds.yaml to poll now (their state from ``feeds``), after making the
+    ``feeds`` table list exactly what feeds.yaml lists."""
+    rows = []
+    for src_kind, feed in config.sources():
+        rows.append(
+            {
+                "url": feed.url,
+                "kind": src_kind,
+                "name": feed.name,
+                "outlet": feed.outlet,
+                "lang": feed.lang or config.defaults.lang,
+                "poll_every": feed.poll_every or config.defaults.poll_every,
+            }
+        )
+    store.sync_feeds(rows)
+    horizon = iso_after(due_slack)
+    due = []
+    for src_kind, feed in config.sources():
+        if src_kind not in kinds or not feed.enabled:
+            continue
+        if only and feed.name not in only:
+            continue
+        state = store.feed(feed.url) or {}
+        if state.get("disabled") and not only:
+            continue  # answered 410 Gone; `crawl --only NAME` tries it again
+        next_due = state.get("next_due_at")
+        if not (poll_all or only) and next_due and next_due > horizon:
+            continue
+        due.append(
+            Source(
+                kind=src_kind,
+                config=feed,
+                lang=feed.lang or config.defaults.lang,
+                poll_every=feed.poll_every or config.defaults.poll_every,
+                state=state,
+            )
+        )
+    return due
+
+
 class SourceSpider(scrapy.Spider):
     """Base of the newsmon spiders; ``kinds`` says which sources (feed, sitemap) it polls."""
 
     kinds: tuple[str, ...] = ("feed", "sitemap")
+    uses_store = True  # False: a distributed worker, which sends its state to the writer
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.config = load_config(settings.get("NEWSMON_FEEDS"))
-        spider.store = Store(settings.get("NEWSMON_DB"))
+        spider.config = load_config(settings.get("NEWSMON_FEEDS")) if cls.uses_store else None
+        spider.store = Store(settings.get("NEWSMON_DB")) if cls.uses_store else None
         spider.only = set(settings.getlist("NEWSMON_ONLY"))
         spider.poll_all = settings.getbool("NEWSMON_ALL")
         spider.max_articles = settings.getint("NEWSMON_MAX_ARTICLES")
@@ -127,43 +177,10 @@ class SourceSpider(scrapy.Spider):
     # -- which feeds ---------------------------------------------------------------------------
 
     def due_sources(self) -> list[Source]:
-        config: Config = self.config
-        rows = []
-        for src_kind, feed in config.sources():
-            rows.append(
-                {
-                    "url": feed.url,
-                    "kind": src_kind,
-                    "name": feed.name,
-                    "outlet": feed.outlet,
-                    "lang": feed.lang or config.defaults.lang,
-                    "poll_every": feed.poll_every or config.defaults.poll_every,
-                }
-            )
-        self.store.sync_feeds(rows)
-        horizon = iso_after(self.due_slack)
-        due = []
-        for src_kind, feed in config.sources():
-            if src_kind not in self.kinds or not feed.enabled:
-                continue
-            if self.only and feed.name not in self.only:
-                continue
-            state = self.store.feed(feed.url) or {}
-            if state.get("disabled") and not self.only:
-                continue  # answered 410 Gone; `crawl --only NAME` tries it again
-            next_due = state.get("next_due_at")
-            if not (self.poll_all or self.only) and next_due and next_due > horizon:
-                continue
-            due.append(
-                Source(
-                    kind=src_kind,
-                    config=feed,
-                    lang=feed.lang or config.defaults.lang,
-                    poll_every=feed.poll_every or config.defaults.poll_every,
-                    state=state,
-                )
-            )
-        return due
+        return due_sources(
+            self.config, self.store, kinds=self.kinds, only=self.only, poll_all=self.poll_all,
+            due_slack=self.due_slack,
+        )  # fmt: skip
 
     async def start(self) -> AsyncIterator[Any]:
         for request in self.source_requests():
@@ -171,20 +188,34 @@ class SourceSpider(scrapy.Spider):
 
     def source_requests(self) -> Iterator[scrapy.Request]:
         for source in self.due_sources():
-            headers = {}
-            if source.state.get("etag"):
-                headers["If-None-Match"] = source.state["etag"]
-            if source.state.get("last_modified"):
-                headers["If-Modified-Since"] = source.state["last_modified"]
-            yield scrapy.Request(
-                source.config.url,
-                headers=headers,
-                callback=self.parse_feed if source.kind == "feed" else self.parse_sitemap,
-                errback=self.feed_failed,
-                dont_filter=True,
-                priority=10,
-                meta={"source": source, "handle_httpstatus_list": [304]},
-            )
+            yield self.source_request(source)
+
+    def source_request(self, source: Source) -> scrapy.Request:
+        """A conditional GET of the source, from the ETag / Last-Modified stored last time."""
+        headers = {}
+        if source.state.get("etag"):
+            headers["If-None-Match"] = source.state["etag"]
+        if source.state.get("last_modified"):
+            headers["If-Modified-Since"] = source.state["last_modified"]
+        return scrapy.Request(
+            source.config.url,
+            headers=headers,
+            callback=self.parse_feed if source.kind == "feed" else self.parse_sitemap,
+            errback=self.feed_failed,
+            dont_filter=True,
+            priority=10,
+            meta={"source": source, "handle_httpstatus_list": [304]},
+        )
+
+    # -- where state goes (the distributed worker sends it to the writer instead) ------------
+
+    def save_feed_state(self, url: str, **fields: Any) -> None:
+        """Record what a poll did to a source (``feeds`` row)."""
+        self.store.update_feed(url, **fields)
+
+    def stored_titles(self, keys: list[str]) -> dict[str, str | None]:
+        """Of these URL forms and GUIDs, those already stored, with their feed headline."""
+        return self.store.feed_titles(keys)
 
     # -- feed responses ------------------------------------------------------------------------
 
@@ -195,7 +226,7 @@ class SourceSpider(scrapy.Spider):
         if response.status != 304:
             return False
         self.crawler.stats.inc_value("newsmon/feeds_not_modified")
-        self.store.update_feed(
+        self.save_feed_state(
             source.config.url,
             last_fetched_at=now_iso(),
             last_status=304,
@@ -222,7 +253,7 @@ class SourceSpider(scrapy.Spider):
         ttl: float | None = None,
     ) -> None:
         source: Source = response.meta["source"]
-        self.store.update_feed(
+        self.save_feed_state(
             source.config.url,
             title=title,
             etag=_header(response, "ETag"),
@@ -258,6 +289,7 @@ class SourceSpider(scrapy.Spider):
             self.record_failure(source, response.status, str(exc), response)
             return
         new_entries = list(self.new_entries(feed.entries))
+        requests = list(self.follow(new_entries, source))
         self.record_success(
             response,
             title=feed.title,
@@ -265,7 +297,7 @@ class SourceSpider(scrapy.Spider):
             new=len(new_entries),
             ttl=feed.ttl_seconds,
         )
-        yield from self.follow(new_entries, source)
+        yield from requests
 
     # -- news sitemaps -------------------------------------------------------------------------
 
@@ -296,20 +328,24 @@ class SourceSpider(scrapy.Spider):
             since = source.state.get("last_fetched_at")
             children = sorted(sitemap.children, key=lambda c: c[1] or "", reverse=True)
             children = [c for c in children if not (since and c[1] and c[1] < since)]
+            requests = [
+                self.child_request(loc, source) for loc, _ in children[: self.sitemap_max_children]
+            ]
             self.record_success(response, title=None, entries=len(sitemap.children), new=0)
-            for loc, _ in children[: self.sitemap_max_children]:
-                yield scrapy.Request(
-                    loc,
-                    callback=self.parse_sitemap_child,
-                    errback=self.child_failed,
-                    meta={"source": source},
-                )
+            yield from requests
             return
         new_entries = list(self.new_entries(sitemap.entries))
+        requests = list(self.follow(new_entries, source))
         self.record_success(
             response, title=None, entries=len(sitemap.entries), new=len(new_entries)
         )
-        yield from self.follow(new_entries, source)
+        yield from requests
+
+    def child_request(self, loc: str, source: Source) -> scrapy.Request:
+        return scrapy.Request(
+            loc, callback=self.parse_sitemap_child, errback=self.child_failed,
+            meta={"source": source},
+        )  # fmt: skip
 
     def parse_sitemap_child(self, response: Response) -> Iterator[scrapy.Request]:
         source: Source = response.meta["source"]
@@ -336,7 +372,7 @@ class SourceSpider(scrapy.Spider):
                 continue
             keys = [k for k in (canonical, entry.link, key, entry.guid) if k]
             keyed.append((entry, keys))
-        titles = self.store.feed_titles(k for _, keys in keyed for k in keys)
+        titles = self.stored_titles([k for _, keys in keyed for k in keys])
         for entry, keys in keyed:
             if self.scheduled_keys.intersection(keys):
                 continue
@@ -372,7 +408,7 @@ class SourceSpider(scrapy.Spider):
         if gone:
             reason = "HTTP 410 Gone: feed disabled (remove it, or crawl --only it to retry)"
         log.warning("feed %s failed: %s", source.config.name, reason)
-        self.store.update_feed(
+        self.save_feed_state(
             source.config.url,
             last_fetched_at=now_iso(),
             last_status=status,
@@ -456,7 +492,8 @@ class SourceSpider(scrapy.Spider):
         )
 
     def closed(self, reason: str) -> None:
-        self.store.close()
+        if self.store is not None:
+            self.store.close()
 
 
 def _header(response: Response | None, name: str) -> str | None:

@@ -1,0 +1,262 @@
+"""End-to-end crawl throughput against a generated loopback news web, with two references.
+
+    python benchmarks/crawl.py [--outlets 10] [--articles 600] [--page-kb 80] [--recrawl-feeds 1000]
+
+1. Generates the web (benchmarks/newsweb.py: outlets on 127.0.0.2, .3, ..., overlapping section
+   feeds, article pages of about --page-kb KB with realistic furniture) and serves it from another
+   process.
+2. ``newsmon crawl`` (a subprocess, shipped settings except AUTOTHROTTLE_START_DELAY=0.05): articles/s
+   end to end, CPU seconds per article (the crawl and its extraction workers), peak memory (sum of
+   the process tree's RSS, sampled), extraction F1 against the true bodies.
+3. An immediate second crawl: requests, bytes received, seconds (it should fetch only feeds, 304).
+4. The ceiling: the same extraction function over the saved pages in a process pool on all cores,
+   no network. The peer: ``trafilatura --feed`` over the same feeds (its politeness sleep set to
+   0, as our throttle starts at 0.05 s; ``--parallel`` = cores), with its F1 on the same truth.
+5. With --recrawl-feeds N: a web of N feeds, crawled once, then the timed no-change recrawl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import newsweb  # noqa: E402
+
+from crawler.config import load_config  # noqa: E402
+from crawler.extract import extract  # noqa: E402
+
+CORES = os.cpu_count() or 1
+
+
+def shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i : i + n]) for i in range(max(0, len(words) - n + 1))}
+
+
+def f1(pairs: list[tuple[str, str]]) -> tuple[float, float, float]:
+    """Mean precision and recall of 4-gram shingles per page, F1 of the two means
+    (the metric of benchmarks/extraction.py)."""
+    ps, rs = [], []
+    for got, truth in pairs:
+        g, t = shingles(got), shingles(truth)
+        tp = len(g & t)
+        ps.append(tp / len(g) if g else 0.0)
+        rs.append(tp / len(t) if t else 0.0)
+    p, r = sum(ps) / len(ps), sum(rs) / len(rs)
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as fh:
+                    stack += [int(c) for c in fh.read().split()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def timed(cmd: list[str], cwd: Path) -> dict:
+    """Run a command; wall seconds, CPU seconds of it and its children, peak tree RSS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    peak = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], tree_rss(proc.pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[2:5]} failed ({proc.returncode}): {err[-2000:]}")
+    return {"wall": wall, "cpu": cpu, "peak": peak[0], "stdout": out, "stderr": err}
+
+
+def server_stats(port: int, reset: bool = False) -> dict:
+    url = f"http://{newsweb.outlet_host(0)}:{port}/" + ("__reset" if reset else "__stats")
+    with urllib.request.urlopen(url, timeout=10) as response:
+        body = response.read()
+    return {} if reset else json.loads(body)
+
+
+def start_server(web: Path, port: int, outlets: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "benchmarks" / "newsweb.py"), "serve", str(web), "--port",
+         str(port), "--outlets", str(outlets)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "serving"
+    return proc
+
+
+def feeds_yaml(path: Path, feeds: list[dict]) -> None:
+    """The benchmark's feeds with the shipped topics, so scoring costs what it costs in use."""
+    topics = load_config(ROOT / "feeds.yaml").model_dump(include={"topics"})["topics"]
+    lines = ["feeds:"]
+    for f in feeds:
+        lines.append(
+            f"  - {{name: {f['name']}, url: '{f['url']}', outlet: '{f['outlet']}', lang: en}}"
+        )
+    path.write_text("\n".join(lines) + "\ntopics: " + json.dumps(topics) + "\n")
+
+
+def newsmon(db: Path, feeds: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "crawler", "--db", str(db), "--feeds", str(feeds), "crawl",
+            "-s", "AUTOTHROTTLE_START_DELAY=0.05", *extra]  # fmt: skip
+
+
+def ceiling(pages: list[tuple[str, str]]) -> float:
+    """Pages/s of our extraction over saved pages on every core, no network."""
+    urls, htmls = zip(*pages, strict=True)
+    with ProcessPoolExecutor(CORES) as pool:
+        list(pool.map(extract, htmls[:CORES], urls[:CORES]))  # warm the workers up
+        started = time.perf_counter()
+        list(pool.map(extract, htmls, urls, chunksize=8))
+        return len(pages) / (time.perf_counter() - started)
+
+
+def peer(tmp: Path, feeds: list[dict], truth: dict[str, str]) -> tuple[float, int, float]:
+    """trafilatura --feed over the same feeds: articles/s, articles, F1."""
+    exe = shutil.which("trafilatura") or str(Path(sys.executable).parent / "trafilatura")
+    listing = tmp / "peer-feeds.txt"
+    listing.write_text("\n".join(f["url"] for f in feeds) + "\n")
+    config = tmp / "peer.cfg"
+    config.write_text("[DEFAULT]\nSLEEP_TIME = 0\nDOWNLOAD_TIMEOUT = 30\n"
+                      "MAX_FILE_SIZE = 20000000\nMIN_FILE_SIZE = 10\n")  # fmt: skip
+    out = tmp / "peer-out"
+    run = timed([exe, "-i", str(listing), "--feed", "--parallel", str(CORES), "-o", str(out),
+                 "--json", "--config-file", str(config)], tmp)  # fmt: skip
+    pairs = []
+    for file in out.glob("*.json"):
+        doc = json.loads(file.read_text())
+        url = (doc.get("source") or doc.get("url") or "").split("?")[0]
+        if url in truth:
+            pairs.append((doc.get("text") or "", truth[url]))
+    got = len(pairs)
+    return got / run["wall"], got, (f1(pairs)[2] if pairs else 0.0)
+
+
+def throughput(args: argparse.Namespace, tmp: Path) -> None:
+    web = tmp / "web"
+    manifest = newsweb.generate(web, args.outlets, args.articles, args.page_kb,
+                                args.feeds_per_outlet, args.port)  # fmt: skip
+    truth = manifest["truth"]
+    server = start_server(web, args.port, args.outlets)
+    try:
+        feeds = tmp / "feeds.yaml"
+        feeds_yaml(feeds, manifest["feeds"])
+        db = tmp / "news.db"
+        first = timed(newsmon(db, feeds), tmp)
+        import sqlite3
+
+        conn = sqlite3.connect(db)
+        stored = dict(conn.execute("SELECT url, text FROM articles").fetchall())
+        conn.close()
+        n = len(stored)
+        ours_f1 = f1([(stored.get(u, ""), t) for u, t in truth.items()])
+        rate = n / first["wall"]
+        print(f"web: {len(truth)} articles ({args.page_kb} KB pages) in {len(manifest['feeds'])} "
+              f"feeds of {args.outlets} outlets on {CORES} cores")  # fmt: skip
+        print(f"newsmon crawl: {n} articles in {first['wall']:.1f} s = {rate:.1f} articles/s; "
+              f"{first['cpu'] / max(n, 1) * 1000:.0f} ms CPU/article; "
+              f"peak RSS {first['peak'] / 2**20:.0f} MB; extraction P {ours_f1[0]:.3f} "
+              f"R {ours_f1[1]:.3f} F1 {ours_f1[2]:.3f}")  # fmt: skip
+        print(f"  {first['stdout'].strip()}")
+
+        server_stats(args.port, reset=True)
+        second = timed(newsmon(db, feeds), tmp)
+        stats = server_stats(args.port)
+        print(f"second crawl: {stats['requests']} requests ({stats['paths'].get('page', 0)} "
+              f"pages), {stats['bytes']:,} bytes received, {second['wall']:.1f} s")  # fmt: skip
+
+        pages = []
+        for url in truth:
+            path = web / url.split("//", 1)[1].split(":", 1)[0] / url.split(f":{args.port}/", 1)[1]
+            pages.append((url, path.read_text()))
+        top = ceiling(pages)
+        print(f"ceiling (extraction, {CORES} processes, no network): {top:.1f} articles/s; "
+              f"newsmon reaches {rate / top:.0%} of it")  # fmt: skip
+        if not args.no_peer:
+            peer_rate, peer_n, peer_f1 = peer(tmp, manifest["feeds"], truth)
+            print(f"peer (trafilatura --feed): {peer_n} articles, {peer_rate:.1f} articles/s, "
+                  f"F1 {peer_f1:.3f}; newsmon is {rate / peer_rate:.2f}x its speed at F1 "
+                  f"{ours_f1[2]:.3f}")  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def recrawl(args: argparse.Namespace, tmp: Path) -> None:
+    outlets = 10
+    per_outlet = max(1, args.recrawl_feeds // outlets)
+    web = tmp / "web-feeds"
+    manifest = newsweb.generate(web, outlets, outlets * 3, 20, per_outlet, args.port + 1)
+    server = start_server(web, args.port + 1, outlets)
+    try:
+        feeds = tmp / "many-feeds.yaml"
+        feeds_yaml(feeds, manifest["feeds"])
+        db = tmp / "many.db"
+        first = timed(newsmon(db, feeds), tmp)
+        server_stats(args.port + 1, reset=True)
+        second = timed(newsmon(db, feeds), tmp)
+        stats = server_stats(args.port + 1)
+        print(f"no-change recrawl of {len(manifest['feeds'])} feeds: {second['wall']:.1f} s "
+              f"(first crawl {first['wall']:.1f} s), {stats['requests']} requests, "
+              f"{stats['paths'].get('page', 0)} article fetches, {stats['bytes']:,} bytes; "
+              f"{second['stdout'].strip()}")  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--outlets", type=int, default=10)
+    parser.add_argument("--articles", type=int, default=600)
+    parser.add_argument("--feeds-per-outlet", type=int, default=2)
+    parser.add_argument("--page-kb", type=int, default=80)
+    parser.add_argument("--port", type=int, default=8530)
+    parser.add_argument("--recrawl-feeds", type=int, default=1000, help="0 to skip")
+    parser.add_argument("--no-peer", action="store_true", help="skip trafilatura --feed")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="newsmon-crawl-bench-") as tmp:
+        throughput(args, Path(tmp))
+        if args.recrawl_feeds:
+            recrawl(args, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

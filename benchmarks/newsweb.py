@@ -1,0 +1,256 @@
+"""A generated news web for the benchmarks: outlets on their own loopback addresses, section feeds,
+article pages with the furniture real pages carry (navigation, share bars, "most read", related
+links, newsletter boxes, comments, scripts, footers), and each article's true body.
+
+    python benchmarks/newsweb.py generate DIR [--outlets 10] [--articles 600] [--page-kb 80]
+    python benchmarks/newsweb.py serve DIR --port 8500        (one server per outlet address)
+
+The server is a plain threaded HTTP server in its own process: ETag/Last-Modified with 304s, and a
+``/__stats`` JSON of requests and bytes sent (``/__reset`` clears it), so a benchmark can count
+what a crawl asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import json
+import os
+import random
+import threading
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime, formatdate, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+WORDS = (
+    "minister officials said weapons border region strike talks allies support missiles defence "
+    "government parliament army week city report statement agreement decision forces security "
+    "policy leaders meeting summit range systems artillery territory question answer public plan "
+    "budget court election vote economy trade energy prices market winter supply aid package "
+    "analysts warned spokesman confirmed according sources familiar matter earlier month capital "
+    "negotiations delegation proposal response pressure commanders frontline drones launchers"
+).split()
+NAMES = "Kharkiv Kyiv Moscow Washington Berlin Paris London Warsaw Brussels Belgorod".split()
+
+
+def outlet_host(i: int) -> str:
+    return f"127.0.0.{i + 2}"
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    words = [rng.choice(WORDS) for _ in range(n)]
+    if rng.random() < 0.4:
+        words.insert(rng.randrange(len(words)), rng.choice(NAMES))
+    return " ".join(words).capitalize() + "."
+
+
+def paragraph(rng: random.Random) -> str:
+    return " ".join(sentence(rng, rng.randint(10, 24)) for _ in range(rng.randint(2, 4)))
+
+
+def furniture(rng: random.Random, outlet: str, links: list[tuple[str, str]], kb: int) -> dict:
+    """Everything on a page that is not the article, sized to make the page about ``kb`` KB."""
+    nav = "".join(f'<li><a href="/section/{w}">{w.title()}</a></li>' for w in WORDS[:14])
+    most_read = "".join(f'<li><a href="{u}">{html.escape(t)}</a></li>' for u, t in links[:6])
+    related = "".join(
+        f'<div class="card"><a href="{u}"><img src="/img/{i}.jpg" alt=""><h3>{html.escape(t)}'
+        f"</h3></a><p>{sentence(rng, 12)}</p></div>"
+        for i, (u, t) in enumerate(links[6:14])
+    )
+    comments = "".join(
+        f'<div class="comment"><span class="user">reader{rng.randint(1, 999)}</span>'
+        f"<p>{sentence(rng, rng.randint(6, 18))}</p></div>"
+        for _ in range(rng.randint(3, 8))
+    )
+    # Scripts and inline JSON make up most of a real page's bytes.
+    filler_kb = max(0, kb - 12)
+    script = "window.__STATE__=" + json.dumps(
+        {"ads": [sentence(rng, 8) for _ in range(filler_kb * 10)]}
+    )
+    return {
+        "head": f'<link rel="stylesheet" href="/static/site.css"><script>{script}</script>',
+        "top": f'<header><div class="brand">{outlet}</div><nav><ul>{nav}</ul></nav>'
+        '<div class="promo">Subscribe now for unlimited access to our journalism</div></header>',
+        "share": '<div class="share"><a href="#">Share on X</a> <a href="#">Facebook</a>'
+        ' <a href="#">Email</a> <a href="#">Copy link</a></div>',
+        "aside": f'<aside><h2>Most read</h2><ol>{most_read}</ol><div class="newsletter">'
+        "Sign up to our daily newsletter</div></aside>",
+        "after": f'<section class="related"><h2>Related</h2>{related}</section>'
+        f'<section class="comments"><h2>Reader comments</h2>{comments}</section>',
+        "footer": "<footer><p>Cookies help us deliver our services.</p><p>About us | Imprint |"
+        f" Contact | Privacy</p><p>© {outlet}. All rights reserved.</p></footer>",
+    }
+
+
+def article_page(art: dict, outlet: str, parts: dict) -> str:
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in art["paragraphs"])
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(art["title"])}'
+        f" | {outlet}</title>"
+        f'<link rel="canonical" href="{art["url"]}"><meta property="og:url" content="{art["url"]}">'
+        f'<meta property="article:published_time" content="{art["published"]}">'
+        f'<meta name="author" content="{art["author"]}">{parts["head"]}</head><body>'
+        f"{parts['top']}<main><article><h1>{html.escape(art['title'])}</h1>"
+        f'<p class="byline">By {art["author"]}</p>{parts["share"]}'
+        f'<div class="article-body">{body}</div>{parts["share"]}</article>{parts["aside"]}</main>'
+        f"{parts['after']}{parts['footer']}</body></html>"
+    )
+
+
+def rss(title: str, base: str, items: list[dict]) -> str:
+    entries = "".join(
+        f"<item><title>{html.escape(a['title'])}</title><link>{a['url']}?utm_source=rss</link>"
+        f'<guid isPermaLink="false">{a["guid"]}</guid>'
+        f"<pubDate>{format_datetime(datetime.fromisoformat(a['published']))}</pubDate>"
+        f"<description>{html.escape(a['paragraphs'][0][:200])}</description></item>"
+        for a in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>'
+        f"<link>{base}/</link>{entries}</channel></rss>"
+    )
+
+
+def generate(
+    out: Path, outlets: int, articles: int, page_kb: int, feeds_per_outlet: int, port: int,
+    seed: int = 11,
+) -> dict:  # fmt: skip
+    rng = random.Random(seed)
+    start = datetime(2024, 5, 20, tzinfo=timezone.utc)
+    truth: dict[str, str] = {}
+    feeds = []
+    per_outlet = max(1, articles // outlets)
+    for o in range(outlets):
+        host = outlet_host(o)
+        base = f"http://{host}:{port}"
+        name = f"Outlet {o}"
+        arts = []
+        for i in range(per_outlet):
+            published = start + timedelta(minutes=rng.randint(0, 60 * 24 * 10))
+            art = {
+                "url": f"{base}/news/{published:%Y/%m/%d}/story-{o}-{i}.html",
+                "guid": f"o{o}-a{i}",
+                "title": sentence(rng, rng.randint(6, 12)).rstrip("."),
+                "author": f"Reporter {rng.randint(1, 40)}",
+                "published": published.isoformat(),
+                "paragraphs": [paragraph(rng) for _ in range(rng.randint(5, 12))],
+            }
+            arts.append(art)
+            truth[art["url"]] = "\n".join(art["paragraphs"])
+        links = [(a["url"], a["title"]) for a in arts]
+        root = out / host
+        for art in arts:
+            others = rng.sample(links, min(14, len(links)))
+            path = root / art["url"].split(f":{port}/", 1)[1]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(article_page(art, name, furniture(rng, name, others, page_kb)))
+        for f in range(feeds_per_outlet):
+            # section feeds overlap: every feed lists its own share plus every 5th story
+            items = [a for j, a in enumerate(arts) if j % feeds_per_outlet == f or j % 5 == 0]
+            (root / f"feed{f}.xml").write_text(rss(f"{name} section {f}", base, items))
+            feeds.append({"name": f"o{o}-f{f}", "url": f"{base}/feed{f}.xml", "outlet": name})
+    manifest = {"port": port, "outlets": outlets, "feeds": feeds, "truth": truth}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    return manifest
+
+
+# -- serving -----------------------------------------------------------------------------------
+
+
+def serve(root: Path, port: int, outlets: int) -> None:
+    stats = {"requests": 0, "bytes": 0, "paths": {}}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            path = self.path.split("?")[0]
+            if path == "/__stats":
+                return self._send(200, json.dumps(stats).encode(), "application/json", count=False)
+            if path == "/__reset":
+                with lock:
+                    stats.update(requests=0, bytes=0, paths={})
+                return self._send(200, b"ok", "text/plain", count=False)
+            if path == "/robots.txt":
+                return self._send(200, b"User-agent: *\nAllow: /\n", "text/plain")
+            host = self.server.server_address[0]
+            file = (root / host / path.lstrip("/")).resolve()
+            if not str(file).startswith(str(root.resolve())) or not file.is_file():
+                return self._send(404, b"not found", "text/plain")
+            st = file.stat()
+            etag = (
+                '"' + hashlib.sha1(f"{st.st_mtime_ns}-{st.st_size}".encode()).hexdigest()[:16] + '"'
+            )
+            last_modified = formatdate(st.st_mtime, usegmt=True)
+            headers = {"ETag": etag, "Last-Modified": last_modified}
+            inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+            if inm == etag or (inm is None and ims and _not_after(ims, st.st_mtime)):
+                return self._send(304, b"", None, headers)
+            kind = "application/rss+xml" if file.suffix == ".xml" else "text/html; charset=utf-8"
+            self._send(200, file.read_bytes(), kind, headers)
+
+        def _send(self, status, body, kind, headers=None, count=True) -> None:
+            self.send_response(status)
+            if kind:
+                self.send_header("Content-Type", kind)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            if count:
+                with lock:
+                    stats["requests"] += 1
+                    stats["bytes"] += len(body)
+                    key = "feed" if self.path.split("?")[0].endswith(".xml") else "page"
+                    stats["paths"][key] = stats["paths"].get(key, 0) + 1
+
+    servers = []
+    for o in range(outlets):
+        httpd = ThreadingHTTPServer((outlet_host(o), port), Handler)
+        httpd.daemon_threads = True
+        servers.append(httpd)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    print("serving", flush=True)
+    threading.Event().wait()
+
+
+def _not_after(ims: str, mtime: float) -> bool:
+    try:
+        return parsedate_to_datetime(ims).timestamp() >= int(mtime)
+    except (TypeError, ValueError):
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    gen = sub.add_parser("generate")
+    gen.add_argument("dir", type=Path)
+    gen.add_argument("--outlets", type=int, default=10)
+    gen.add_argument("--articles", type=int, default=600)
+    gen.add_argument("--feeds-per-outlet", type=int, default=2)
+    gen.add_argument("--page-kb", type=int, default=80)
+    gen.add_argument("--port", type=int, default=8500)
+    srv = sub.add_parser("serve")
+    srv.add_argument("dir", type=Path)
+    srv.add_argument("--port", type=int, default=8500)
+    srv.add_argument("--outlets", type=int, default=10)
+    args = parser.parse_args()
+    if args.cmd == "generate":
+        m = generate(args.dir, args.outlets, args.articles, args.page_kb, args.feeds_per_outlet,
+                     args.port)  # fmt: skip
+        print(f"{len(m['truth'])} articles, {len(m['feeds'])} feeds in {args.dir}")
+    else:
+        os.nice(0)
+        serve(args.dir, args.port, args.outlets)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""What distributed crawl workers and the single writer say to each other through Redis.
+
+The writer (``newsmon crawl --redis URL``) holds the lock and the SQLite file. It pushes the due
+sources to ``<prefix>:sources``; any number of workers (``newsmon worker --redis URL``, on any
+machine) pop them, share one Scrapy scheduler and dupefilter in Redis (scrapy-redis), fetch feeds
+and pages, extract, and push their results to ``<prefix>:items``: the new state of each source
+and each article. The writer alone scores, stores and clusters, so SQLite keeps one writer.
+
+``<prefix>:pending`` counts article (and sitemap child) requests a worker has scheduled and not
+yet answered for; ``<prefix>:seen`` holds the URL keys of entries already taken by some worker,
+so two workers polling overlapping feeds never fetch one page twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from crawler.article import Article
+from crawler.config import FeedConfig
+from crawler.spiders.base import Source
+
+STATE_FIELDS = ("etag", "last_modified", "consecutive_failures", "last_new_at", "added_at")
+
+
+def key(prefix: str, name: str) -> str:
+    return f"{prefix}:{name}"
+
+
+def encode_source(source: Source) -> str:
+    return json.dumps(
+        {
+            "kind": source.kind,
+            "config": source.config.model_dump(),
+            "lang": source.lang,
+            "poll_every": source.poll_every,
+            "state": {k: source.state.get(k) for k in STATE_FIELDS},
+        }
+    )
+
+
+def decode_source(data: bytes | str) -> Source:
+    raw = json.loads(data)
+    return Source(
+        kind=raw["kind"],
+        config=FeedConfig.model_validate(raw["config"]),
+        lang=raw["lang"],
+        poll_every=raw["poll_every"],
+        state=raw["state"],
+    )
+
+
+def feed_state_message(url: str, fields: dict[str, Any], outcome: str) -> str:
+    """``outcome``: polled | not_modified | failed (what the source's poll counts as)."""
+    return json.dumps({"type": "feed_state", "url": url, "fields": fields, "outcome": outcome})
+
+
+def article_message(article: Article) -> str:
+    return json.dumps({"type": "article", "article": asdict(article)}, ensure_ascii=False)
+
+
+def done_message(kind: str) -> str:
+    """A scheduled request that produced no article: ``article_failed`` or ``task_done``."""
+    return json.dumps({"type": kind})
+
+
+def decode_message(data: bytes | str) -> dict[str, Any]:
+    message = json.loads(data)
+    if message["type"] == "article":
+        raw = message["article"]
+        raw["url_forms"] = [tuple(f) for f in raw.get("url_forms") or []]
+        message["article"] = Article(**raw)
+    return message

@@ -1,0 +1,138 @@
+"""``newsmon worker``: one of many crawl processes sharing a Redis scheduler (scrapy-redis).
+
+It polls the sources the writer hands out, fetches and extracts article pages like the
+``newsmon`` spider, and sends every result to the writer through Redis instead of writing
+SQLite itself (see crawler/redisqueue.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
+from scrapy_redis import connection
+from twisted.python.failure import Failure
+
+from crawler import redisqueue as rq
+from crawler.feeds import FeedEntry
+from crawler.spiders.base import Source, SourceSpider
+from crawler.urls import url_key
+
+
+class WorkerSpider(SourceSpider):
+    name = "newsmon-worker"
+    kinds = ("feed", "sitemap")
+    uses_store = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WorkerSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.server = connection.from_settings(settings)
+        prefix = settings.get("NEWSMON_REDIS_PREFIX")
+        spider.keys = {n: rq.key(prefix, n) for n in ("sources", "items", "pending", "seen")}
+        spider.idle_exit = settings.getfloat("NEWSMON_WORKER_IDLE_EXIT")
+        spider.last_work = time.monotonic()
+        spider.pages = 0
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_response, signal=signals.response_received)
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        for request in self.next_sources():
+            yield request
+
+    # -- work in --------------------------------------------------------------------------
+
+    def next_sources(self) -> Iterator[scrapy.Request]:
+        batch = max(1, self.settings.getint("CONCURRENT_REQUESTS") // 4)
+        with self.server.pipeline() as pipe:
+            pipe.lrange(self.keys["sources"], 0, batch - 1)
+            pipe.ltrim(self.keys["sources"], batch, -1)
+            raw, _ = pipe.execute()
+        for data in raw:
+            source = rq.decode_source(data)
+            yield self.source_request(source)
+
+    def on_idle(self) -> None:
+        """No request left here: take more sources; leave after ``idle_exit`` quiet seconds."""
+        found = False
+        for request in self.next_sources():
+            self.crawler.engine.crawl(request)
+            found = True
+        if found:
+            self.last_work = time.monotonic()
+        if not found and self.idle_exit and time.monotonic() - self.last_work >= self.idle_exit:
+            return  # let the spider close
+        raise DontCloseSpider
+
+    def on_response(self, response: Response, request: scrapy.Request, spider: Any) -> None:
+        self.last_work = time.monotonic()
+        if "entry" in request.meta:
+            self.pages += 1
+
+    # -- state and results out --------------------------------------------------------------
+
+    def push(self, message: str) -> None:
+        self.server.lpush(self.keys["items"], message)
+
+    def save_feed_state(self, url: str, **fields: Any) -> None:
+        if fields.get("consecutive_failures") == "+1":
+            outcome = "failed"
+        elif fields.get("last_status") == 304:
+            outcome = "not_modified"
+        else:
+            outcome = "polled"
+        self.push(rq.feed_state_message(url, fields, outcome))
+
+    def stored_titles(self, keys: list[str]) -> dict[str, str | None]:
+        return {}  # the writer's database is not here; new_entries asks Redis instead
+
+    def new_entries(self, entries: list[FeedEntry]) -> Iterator[FeedEntry]:
+        """Entries no worker has taken yet: SADD of the entry's URL key is atomic in Redis."""
+        for entry in super().new_entries(entries):
+            try:
+                entry_key = url_key(entry.link or "")
+            except ValueError:
+                continue
+            if self.server.sadd(self.keys["seen"], entry_key):
+                yield entry
+
+    def follow(self, entries: list[FeedEntry], source: Source) -> Iterator[scrapy.Request]:
+        requests = list(super().follow(entries, source))
+        if requests:
+            self.server.incrby(self.keys["pending"], len(requests))
+        return iter(requests)
+
+    def child_request(self, loc: str, source: Source) -> scrapy.Request:
+        self.server.incr(self.keys["pending"])
+        return super().child_request(loc, source)
+
+    def parse_sitemap_child(self, response: Response) -> Iterator[scrapy.Request]:
+        yield from super().parse_sitemap_child(response)
+        self.push(rq.done_message("task_done"))
+
+    def child_failed(self, failure: Failure) -> None:
+        super().child_failed(failure)
+        self.push(rq.done_message("task_done"))
+
+    def article_failed(self, failure: Failure) -> Iterator[Any]:
+        items = list(super().article_failed(failure))
+        if not items:
+            # transient: forget the entry so a later run fetches it again
+            entry: FeedEntry = failure.request.meta["entry"]
+            try:
+                self.server.srem(self.keys["seen"], url_key(entry.link or ""))
+            except ValueError:
+                pass
+            self.push(rq.done_message("article_failed"))
+        yield from items
+
+    def closed(self, reason: str) -> None:
+        self.logger.info("worker closed (%s): %d pages fetched", reason, self.pages)

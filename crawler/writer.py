@@ -1,0 +1,112 @@
+"""The single writer of a distributed crawl (``newsmon crawl --redis URL``).
+
+It holds the crawl lock and the SQLite file, hands the due sources to the workers through Redis,
+and applies what they send back, in the order it arrives: feed state to ``feeds``, articles
+through scoring and storage, and at the end clustering, exactly as a one-process crawl does.
+See crawler/redisqueue.py for the messages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+import redis
+
+from crawler import redisqueue as rq
+from crawler.article import apply_relevance
+from crawler.clusterer import Clusterer
+from crawler.config import Config
+from crawler.relevance import scorer_for
+from crawler.spiders.base import due_sources
+from storage import Store
+
+
+def run_writer(
+    store: Store,
+    config: Config,
+    server: redis.Redis,
+    *,
+    prefix: str,
+    only: set[str],
+    poll_all: bool,
+    due_slack: float,
+    idle_timeout: float,
+    settle: float,
+) -> tuple[str, dict[str, int], str | None]:
+    """Run one distributed crawl to its end; returns (status, counts, error)."""
+    keys = {n: rq.key(prefix, n) for n in ("sources", "items", "pending", "requests")}
+    counts: Counter[str] = Counter()
+    clusterer = Clusterer(store, config)
+    clusterer.process_pending()  # what a crashed run stored and never clustered
+    scorer = scorer_for(config)
+    stories_before = clusterer.stories_new
+
+    def apply(message: dict[str, Any]) -> int:
+        """Apply one message; returns how many scheduled requests it answers for."""
+        kind = message["type"]
+        if kind == "feed_state":
+            store.update_feed(message["url"], **message["fields"])
+            counts["feeds_polled"] += 1
+            if message["outcome"] == "not_modified":
+                counts["feeds_not_modified"] += 1
+            elif message["outcome"] == "failed":
+                counts["feeds_failed"] += 1
+            return 0
+        if kind == "article":
+            article = apply_relevance(message["article"], scorer)
+            status, _ = store.save_article(article.row(), article.url_forms)
+            counts[f"articles_{status}"] += 1
+        elif kind == "article_failed":
+            counts["articles_failed"] += 1
+        return 1
+
+    # Results a dead earlier run left behind are real work: apply them first.
+    while (raw := server.rpop(keys["items"])) is not None:
+        apply(rq.decode_message(raw))
+    server.set(keys["pending"], 0)
+    sources = due_sources(
+        config, store, kinds=("feed", "sitemap"), only=only, poll_all=poll_all,
+        due_slack=due_slack,
+    )  # fmt: skip
+    if sources:
+        server.rpush(keys["sources"], *[rq.encode_source(s) for s in sources])
+    outstanding = len(sources)
+    last = time.monotonic()
+    status, error = "ok", None
+    while True:
+        popped = server.brpop([keys["items"]], timeout=1)
+        now = time.monotonic()
+        if popped is not None:
+            message = rq.decode_message(popped[1])
+            if message["type"] == "feed_state":
+                outstanding -= 1
+            answered = apply(message)
+            if answered:
+                server.decrby(keys["pending"], answered)
+            last = now
+            continue
+        pending = int(server.get(keys["pending"]) or 0)
+        if outstanding <= 0 and pending <= 0:
+            break
+        # A request a dupefilter dropped never answers: once the shared queue is empty and
+        # nothing has arrived for a while, the crawl is over.
+        if outstanding <= 0 and not server.zcard(keys["requests"]) and now - last > settle:
+            break
+        if now - last > idle_timeout:
+            status = "interrupted"
+            error = (
+                f"no worker answered for {idle_timeout:.0f} s ({outstanding} sources and "
+                f"{pending} pages outstanding); they stay queued for the next run"
+            )
+            break
+    clusterer.process_pending()
+    counts["stories_new"] = clusterer.stories_new - stories_before
+    if (
+        status == "ok"
+        and counts["feeds_polled"]
+        and counts["feeds_failed"] == counts["feeds_polled"]
+    ):
+        status = "failed"
+    return status, dict(counts), error
