@@ -5,9 +5,9 @@
 1. Generates the web (benchmarks/newsweb.py: outlets on 127.0.0.2, .3, ..., overlapping section
    feeds, article pages of about --page-kb KB with realistic furniture) and serves it from another
    process.
-2. ``newsmon crawl`` (a subprocess, shipped settings except AUTOTHROTTLE_START_DELAY=0.05): articles/s
-   end to end, CPU seconds per article (the crawl and its extraction workers), peak memory (sum of
-   the process tree's RSS, sampled), extraction F1 against the true bodies.
+2. ``newsmon crawl`` (a subprocess, shipped settings except AUTOTHROTTLE_START_DELAY=0.05):
+   articles/s end to end, CPU seconds per article (the crawl and its extraction workers), peak
+   memory (sum of the process tree's RSS, sampled), extraction F1 against the true bodies.
 3. An immediate second crawl: requests, bytes received, seconds (it should fetch only feeds, 304).
 4. The ceiling: the same extraction function over the saved pages in a process pool on all cores,
    no network. The peer: ``trafilatura --feed`` over the same feeds (its politeness sleep set to

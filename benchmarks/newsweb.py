@@ -87,8 +87,8 @@ def furniture(rng: random.Random, outlet: str, links: list[tuple[str, str]], kb:
 def article_page(art: dict, outlet: str, parts: dict) -> str:
     body = "".join(f"<p>{html.escape(p)}</p>" for p in art["paragraphs"])
     return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(art["title"])}'
-        f" | {outlet}</title>"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(art['title'])} | {outlet}</title>"
         f'<link rel="canonical" href="{art["url"]}"><meta property="og:url" content="{art["url"]}">'
         f'<meta property="article:published_time" content="{art["published"]}">'
         f'<meta name="author" content="{art["author"]}">{parts["head"]}</head><body>'
