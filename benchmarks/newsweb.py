@@ -18,6 +18,7 @@ import html
 import json
 import os
 import random
+import re
 import threading
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, formatdate, parsedate_to_datetime
@@ -39,6 +40,21 @@ def outlet_host(i: int) -> str:
     return f"127.0.0.{i + 2}"
 
 
+def outlet_name(i: int) -> str:
+    """The outlet's host name for clients that refuse IP addresses (the peer benchmark): the
+    server answers ``Host: outlet3.test`` with outlet 3's files, links rewritten to names."""
+    return f"outlet{i}.test"
+
+
+_IP_LINK = re.compile(r"http://127\.0\.0\.(\d+):(\d+)")
+
+
+def to_names(body: bytes) -> bytes:
+    return _IP_LINK.sub(
+        lambda m: f"http://{outlet_name(int(m.group(1)) - 2)}:{m.group(2)}", body.decode()
+    ).encode()
+
+
 def sentence(rng: random.Random, n: int) -> str:
     words = [rng.choice(WORDS) for _ in range(n)]
     if rng.random() < 0.4:
@@ -51,35 +67,63 @@ def paragraph(rng: random.Random) -> str:
 
 
 def furniture(rng: random.Random, outlet: str, links: list[tuple[str, str]], kb: int) -> dict:
-    """Everything on a page that is not the article, sized to make the page about ``kb`` KB."""
-    nav = "".join(f'<li><a href="/section/{w}">{w.title()}</a></li>' for w in WORDS[:14])
-    most_read = "".join(f'<li><a href="{u}">{html.escape(t)}</a></li>' for u, t in links[:6])
+    """Everything on a page that is not the article: a mega-menu, share bars, "most read",
+    related cards, newsletter and ad slots, comments, a link-farm footer and inline scripts,
+    sized to make the page about ``kb`` KB with a DOM as dense as a real news page's."""
+    sections = [w.title() for w in WORDS[:24]]
+    menu = "".join(
+        f'<li class="menu-item"><a href="/section/{s.lower()}">{s}</a><ul class="sub">'
+        + "".join(f'<li><a href="/section/{s.lower()}/{w}">{w.title()}</a></li>'
+                  for w in rng.sample(WORDS, 6))
+        + "</ul></li>"
+        for s in sections
+    )  # fmt: skip
+    most_read = "".join(
+        f'<li><span class="rank">{i + 1}</span><a href="{u}">{html.escape(t)}</a></li>'
+        for i, (u, t) in enumerate(links[:8])
+    )
     related = "".join(
-        f'<div class="card"><a href="{u}"><img src="/img/{i}.jpg" alt=""><h3>{html.escape(t)}'
-        f"</h3></a><p>{sentence(rng, 12)}</p></div>"
-        for i, (u, t) in enumerate(links[6:14])
+        f'<div class="card"><a href="{u}"><figure><img src="/img/{i}.jpg" alt="">'
+        f"<figcaption>{sentence(rng, 5)}</figcaption></figure><h3>{html.escape(t)}</h3></a>"
+        f'<p class="teaser">{sentence(rng, 14)}</p><span class="time">2 hours ago</span></div>'
+        for i, (u, t) in enumerate(links[8:14])
     )
     comments = "".join(
-        f'<div class="comment"><span class="user">reader{rng.randint(1, 999)}</span>'
-        f"<p>{sentence(rng, rng.randint(6, 18))}</p></div>"
-        for _ in range(rng.randint(3, 8))
+        f'<div class="comment"><div class="meta"><span class="user">reader{rng.randint(1, 999)}'
+        f'</span><span class="ago">{rng.randint(1, 59)} min ago</span></div>'
+        f"<p>{sentence(rng, rng.randint(6, 18))}</p>"
+        '<div class="actions"><a href="#">Reply</a> <a href="#">Like</a> <a href="#">Report</a>'
+        "</div></div>"
+        for _ in range(rng.randint(4, 12))
     )
-    # Scripts and inline JSON make up most of a real page's bytes.
-    filler_kb = max(0, kb - 12)
+    footer_links = "".join(
+        f'<li><a href="/{w}/{i}">{w.title()} {i}</a></li>' for i, w in enumerate(WORDS * 2)
+    )
+    ads = "".join(
+        f'<div class="ad-slot" id="ad-{i}" data-size="300x250"><span>Advertisement</span></div>'
+        for i in range(6)
+    )
+    base_kb = 40
+    filler = max(0, kb - base_kb)
     script = "window.__STATE__=" + json.dumps(
-        {"ads": [sentence(rng, 8) for _ in range(filler_kb * 10)]}
+        {"ads": [sentence(rng, 8) for _ in range(filler * 12)]}
     )
     return {
-        "head": f'<link rel="stylesheet" href="/static/site.css"><script>{script}</script>',
-        "top": f'<header><div class="brand">{outlet}</div><nav><ul>{nav}</ul></nav>'
-        '<div class="promo">Subscribe now for unlimited access to our journalism</div></header>',
+        "head": '<link rel="stylesheet" href="/static/site.css">'
+        + "".join(f'<link rel="preload" href="/static/{i}.js" as="script">' for i in range(12))
+        + f"<script>{script}</script>",
+        "top": f'<header><div class="brand">{outlet}</div><nav class="mega"><ul>{menu}</ul></nav>'
+        '<div class="promo">Subscribe now for unlimited access to our journalism</div>'
+        '<div class="ticker">' + " | ".join(sentence(rng, 6) for _ in range(8)) + "</div></header>",
         "share": '<div class="share"><a href="#">Share on X</a> <a href="#">Facebook</a>'
         ' <a href="#">Email</a> <a href="#">Copy link</a></div>',
-        "aside": f'<aside><h2>Most read</h2><ol>{most_read}</ol><div class="newsletter">'
-        "Sign up to our daily newsletter</div></aside>",
+        "aside": f'<aside><h2>Most read</h2><ol>{most_read}</ol>{ads}<div class="newsletter">'
+        "<h3>Sign up to our daily newsletter</h3><form><input type='email'>"
+        "<button>Subscribe</button></form></div></aside>",
         "after": f'<section class="related"><h2>Related</h2>{related}</section>'
         f'<section class="comments"><h2>Reader comments</h2>{comments}</section>',
-        "footer": "<footer><p>Cookies help us deliver our services.</p><p>About us | Imprint |"
+        "footer": f'<footer><ul class="sitemap">{footer_links}</ul>'
+        "<p>Cookies help us deliver our services.</p><p>About us | Imprint |"
         f" Contact | Privacy</p><p>© {outlet}. All rights reserved.</p></footer>",
     }
 
@@ -180,6 +224,7 @@ def serve(root: Path, port: int, outlets: int) -> None:
             if path == "/robots.txt":
                 return self._send(200, b"User-agent: *\nAllow: /\n", "text/plain")
             host = self.server.server_address[0]
+            named = re.match(r"outlet(\d+)\.test\b", self.headers.get("Host", ""))
             file = (root / host / path.lstrip("/")).resolve()
             if not str(file).startswith(str(root.resolve())) or not file.is_file():
                 return self._send(404, b"not found", "text/plain")
@@ -193,7 +238,8 @@ def serve(root: Path, port: int, outlets: int) -> None:
             if inm == etag or (inm is None and ims and _not_after(ims, st.st_mtime)):
                 return self._send(304, b"", None, headers)
             kind = "application/rss+xml" if file.suffix == ".xml" else "text/html; charset=utf-8"
-            self._send(200, file.read_bytes(), kind, headers)
+            body = file.read_bytes()
+            self._send(200, to_names(body) if named else body, kind, headers)
 
         def _send(self, status, body, kind, headers=None, count=True) -> None:
             self.send_response(status)
@@ -208,7 +254,14 @@ def serve(root: Path, port: int, outlets: int) -> None:
                 with lock:
                     stats["requests"] += 1
                     stats["bytes"] += len(body)
-                    key = "feed" if self.path.split("?")[0].endswith(".xml") else "page"
+                    path = self.path.split("?")[0]
+                    key = (
+                        "feed"
+                        if path.endswith(".xml")
+                        else "robots"
+                        if path == "/robots.txt"
+                        else "page"
+                    )
                     stats["paths"][key] = stats["paths"].get(key, 0) + 1
 
     servers = []

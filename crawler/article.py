@@ -46,11 +46,14 @@ class Article:
     id: int | None = None  # set once stored
     # Every URL form that led here, with its kind (link, request, redirect, guid), for article_urls.
     url_forms: list[tuple[str, str]] = field(default_factory=list)
+    # The order-independent part of clustering (features, MinHash, credit), when the extraction
+    # worker already made it; never stored.
+    precomputed: tuple[Any, ...] | None = None
 
     def row(self) -> dict[str, Any]:
         data = asdict(self)
-        data.pop("url_forms")
-        data.pop("id")
+        for transient in ("url_forms", "id", "precomputed"):
+            data.pop(transient)
         return data
 
 

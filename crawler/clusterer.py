@@ -54,6 +54,16 @@ def precompute(
     return out
 
 
+def precompute_args(config: Config) -> tuple[int, int, int, tuple[str, ...]]:
+    """The arguments :func:`precompute` takes after the rows, from the configuration."""
+    cfg = config.clustering
+    outlets = tuple(sorted({f.outlet for _, f in config.sources()}))
+    return cfg.story_lead_words, cfg.shingle_words, cfg.num_perm, outlets
+
+
+Precomputed = tuple[dict[str, int], bytes | None, str | None]
+
+
 @dataclass
 class ClusterResult:
     article_id: int
@@ -68,7 +78,7 @@ class Clusterer:
         self.store = store
         self.cfg = config.clustering
         self.weights = FeatureWeights()
-        self.outlets = tuple(sorted({f.outlet for _, f in config.sources()}))
+        self.outlets = precompute_args(config)[3]
         self.gazetteer = _gazetteer(self.outlets)
         self.parallel_batch = config.clustering.parallel_batch
         self._pre: dict[int, tuple[dict[str, int], bytes | None, str | None]] = {}
@@ -234,13 +244,22 @@ class Clusterer:
         row = self.store.cluster_input(article_id)
         return parse_time(row["time"]) or datetime.now(timezone.utc)
 
-    def process_batch(self, ids: list[int], commit_every: int = 500) -> None:
+    def process_batch(
+        self,
+        ids: list[int],
+        commit_every: int = 500,
+        known: dict[int, Precomputed] | None = None,
+    ) -> None:
         """Cluster articles as one batch: all of them are first counted into the document
-        frequencies, so their weights do not depend on the order within the batch."""
+        frequencies, so their weights do not depend on the order within the batch. ``known``
+        holds :func:`precompute` results already made elsewhere (a crawl's extraction workers)."""
         if not ids:
             return
+        known = known or {}
         rows = []
         for article_id in ids:
+            if article_id in known:
+                continue
             art = self.store.cluster_input(article_id)
             rows.append((article_id, art["title"], art["summary"], art["text"], art["outlet"]))
         args = (self.cfg.story_lead_words, self.cfg.shingle_words, self.cfg.num_perm, self.outlets)
@@ -257,6 +276,7 @@ class Clusterer:
                 ]
         else:
             results = precompute(rows, *args)
+        results += [(i, *known[i]) for i in ids if i in known]
         self._pre = {r[0]: r[1:] for r in results}
         with self.store.db.atomic():
             batch = self.store.next_batch()
@@ -267,10 +287,10 @@ class Clusterer:
                     self.process(article_id, batch)
                 self.flush()
 
-    def process_pending(self) -> int:
+    def process_pending(self, known: dict[int, Precomputed] | None = None) -> int:
         """Every stored article not yet clustered (an import, a crawl that died), oldest first."""
         ids = self.store.pending_cluster_ids()
-        self.process_batch(ids)
+        self.process_batch(ids, known=known)
         return len(ids)
 
 

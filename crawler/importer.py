@@ -15,11 +15,11 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from crawler.article import Article, apply_relevance, with_keys, word_count
+from crawler.article import Article, with_keys, word_count
 from crawler.clusterer import Clusterer
 from crawler.config import Config
 from crawler.language import detect_language
-from crawler.relevance import scorer_for
+from crawler.rescore import score_pending
 from crawler.urls import canonical_url
 from storage import Store
 
@@ -98,7 +98,6 @@ def parse_lines(lines: Iterable[str], name: str = "input") -> list[ImportRecord]
 
 def run_import(store: Store, config: Config, records: list[ImportRecord]) -> ImportResult:
     started = time.monotonic()
-    scorer = scorer_for(config)
     counts = {"new": 0, "updated": 0, "unchanged": 0}
     for record in sorted(records, key=lambda r: r.published):
         article = Article(
@@ -114,11 +113,11 @@ def run_import(store: Store, config: Config, records: list[ImportRecord]) -> Imp
             feed=record.feed,
             source="import",
         )
-        apply_relevance(article, scorer)
         row = article.row()
         row["first_seen_at"] = record.published
         status, _ = store.save_article(row, with_keys(record.url, []))
         counts[status] += 1
+    score_pending(store, config)  # in batches: one FTS5 query per term, not per article
     clusterer = Clusterer(store, config)
     clusterer.process_pending()
     return ImportResult(

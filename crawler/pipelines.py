@@ -19,17 +19,47 @@ from scrapy.exceptions import DropItem
 
 from crawler import article as articles
 from crawler import redisqueue
-from crawler.article import apply_relevance
-from crawler.clusterer import Clusterer
+from crawler.clusterer import Clusterer, Precomputed, precompute, precompute_args
 from crawler.extract import Extracted, extract
-from crawler.relevance import Scorer, scorer_for
+from crawler.rescore import score_pending
 from crawler.spiders.base import PageItem
 
 log = logging.getLogger(__name__)
 
 
+def process_page(item: PageItem, cluster_args: tuple[Any, ...] | None) -> articles.Article:
+    """Everything CPU-bound about one page, in a pool worker: extract the text and metadata,
+    merge them with the feed entry (language detection included) and, given the clustering
+    arguments, the order-independent part of clustering (features, MinHash, credit)."""
+    try:
+        extracted = extract(item.html, item.url)
+    except Exception as exc:  # a page that breaks the extractor must not stop the crawl
+        log.warning("extraction failed for %s: %s", item.url, exc)
+        extracted = Extracted()
+    article = articles.from_page(
+        page_url=item.url,
+        extracted=extracted,
+        entry=item.entry,
+        feed_name=item.feed_name,
+        outlet=item.outlet,
+        feed_lang=item.feed_lang,
+        status=item.status,
+        url_forms=item.url_forms,
+    )
+    if cluster_args is not None:
+        row = (0, article.title, article.summary, article.text, article.outlet)
+        article.precomputed = precompute([row], *cluster_args)[0][1:]
+    return article
+
+
+def _warm_up() -> None:
+    """Import the extraction stack in a fresh worker while the feeds are still being fetched."""
+    extract("<html><body><p>warm</p></body></html>")
+
+
 class ExtractPipeline:
-    """PageItem -> Article, with trafilatura running in a process pool when one is configured."""
+    """PageItem -> Article, in a process pool when one is configured, so both cores extract
+    while the reactor thread keeps fetching and storing."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -42,11 +72,15 @@ class ExtractPipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Any = None) -> None:
+        config = self.crawler.spider.config
+        self.cluster_args = precompute_args(config) if config is not None else None
         if self.workers > 1:
             # spawn: never fork a process that runs a reactor and threads.
             self.pool = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn")
             )
+            for _ in range(self.workers):
+                self.pool.submit(_warm_up)
 
     def close_spider(self, spider: Any = None) -> None:
         if self.pool is not None:
@@ -55,67 +89,35 @@ class ExtractPipeline:
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, PageItem):
             return item  # feed-only articles need no extraction
-        try:
-            if self.pool is not None:
-                future = self.pool.submit(extract, item.html, item.url)
-                extracted: Extracted = await asyncio.wrap_future(future)
-            else:
-                extracted = extract(item.html, item.url)
-        except Exception as exc:  # a page that breaks the extractor must not stop the crawl
-            log.warning("extraction failed for %s: %s", item.url, exc)
-            extracted = Extracted()
-        return articles.from_page(
-            page_url=item.url,
-            extracted=extracted,
-            entry=item.entry,
-            feed_name=item.feed_name,
-            outlet=item.outlet,
-            feed_lang=item.feed_lang,
-            status=item.status,
-            url_forms=item.url_forms,
-        )
-
-
-class ScorePipeline:
-    """Article -> Article with relevant / relevance_score / matched_terms from the topics."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.scorer: Scorer | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ScorePipeline:
-        return cls(crawler)
-
-    def open_spider(self, spider: Any = None) -> None:
-        self.scorer = scorer_for(self.crawler.spider.config)
-
-    def process_item(self, item: Any, spider: Any = None) -> Any:
-        if isinstance(item, articles.Article) and self.scorer is not None:
-            apply_relevance(item, self.scorer)
-        return item
+        if self.pool is None:
+            return process_page(item, self.cluster_args)
+        return await asyncio.wrap_future(self.pool.submit(process_page, item, self.cluster_args))
 
 
 class StorePipeline:
-    """Article -> one ``articles`` row (plus its URL forms), then its copy links and story.
+    """Article -> one ``articles`` row (plus its URL forms); when the spider closes, the run's
+    articles are scored and clustered together.
 
-    Storing and clustering are separate transactions: articles are stored as they arrive and
-    clustered together when the spider closes; an article stored by a run that died before
-    clustering it is picked up (``clustered_at`` is null) when the next run opens.
+    Scoring and clustering run once per crawl over what it stored (and what a crashed run left
+    unscored or unclustered): scoring a batch costs one FTS5 query per topic term for all of it
+    instead of hundreds per article, and clustering a batch in publication order lets the run's
+    articles weigh each other's words before any is assigned, so a story's first report is the
+    earliest published, not the first fetched.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.clusterer: Clusterer | None = None
-
-    def open_spider(self, spider: Any = None) -> None:
-        spider = self.crawler.spider
-        self.clusterer = Clusterer(spider.store, spider.config)
-        self.clusterer.process_pending()
+        self.precomputed: dict[int, Precomputed] = {}  # new articles' clustering inputs
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler)
+
+    def open_spider(self, spider: Any = None) -> None:
+        spider = self.crawler.spider
+        self.clusterer = Clusterer(spider.store, spider.config)
+        self.finish_pending()  # what a run that died left behind
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, articles.Article):
@@ -123,19 +125,25 @@ class StorePipeline:
         store = self.crawler.spider.store
         status, article_id = store.save_article(item.row(), item.url_forms)
         item.id = article_id
+        if status == "new" and item.precomputed is not None:
+            self.precomputed[article_id] = item.precomputed
         self.crawler.stats.inc_value(f"newsmon/articles_{status}")
         log.debug("%s article %s: %s", status, article_id, item.url)
         return item
 
     def close_spider(self, spider: Any = None) -> None:
-        """Cluster what this run stored as one batch, in publication order: the run's articles
-        weigh each other's words (document frequencies) before any is assigned, and a story's
-        first report is the earliest published, not the first fetched."""
         if self.clusterer is None:
             return
         before = self.clusterer.stories_new
-        self.clusterer.process_pending()
+        self.finish_pending()
         self.crawler.stats.inc_value("newsmon/stories_new", self.clusterer.stories_new - before)
+
+    def finish_pending(self) -> None:
+        spider = self.crawler.spider
+        score_pending(spider.store, spider.config)
+        assert self.clusterer is not None
+        self.clusterer.process_pending(known=self.precomputed)
+        self.precomputed = {}
 
 
 class RedisOutPipeline:

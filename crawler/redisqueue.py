@@ -57,7 +57,9 @@ def feed_state_message(url: str, fields: dict[str, Any], outcome: str) -> str:
 
 
 def article_message(article: Article) -> str:
-    return json.dumps({"type": "article", "article": asdict(article)}, ensure_ascii=False)
+    data = asdict(article)
+    data.pop("precomputed")  # the writer clusters from the stored text
+    return json.dumps({"type": "article", "article": data}, ensure_ascii=False)
 
 
 def done_message(kind: str) -> str:

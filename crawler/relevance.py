@@ -16,6 +16,7 @@ rescore give identical numbers.
 
 from __future__ import annotations
 
+import bisect
 import re
 import sqlite3
 from collections.abc import Iterable
@@ -87,6 +88,10 @@ class Scorer:
                 raise ConfigError(f"topic {t.name!r}: {exc}") from None
             self.topics.append(Topic(t.name, query, query_terms(query)))
         self.terms = list(dict.fromkeys(term for t in self.topics for term in t.terms))
+        # For one article at a time: which tokens FTS5 makes of each term, so a term whose
+        # tokens are absent from the article's own tokens needs no query at all.
+        self.conn.execute("CREATE VIRTUAL TABLE doc_tokens USING fts5vocab(doc, 'instance')")
+        self.term_tokens = {term: self._tokens_of(term) for term in self.terms}
         for topic in self.topics:
             try:
                 self._ids(topic.query)
@@ -97,6 +102,19 @@ class Scorer:
                     self._ids(term)
                 except sqlite3.OperationalError as exc:
                     raise ConfigError(f"topic {topic.name!r}: bad term {term}: {exc}") from None
+
+    def _tokens_of(self, term: str) -> tuple[tuple[str, ...], bool]:
+        """(the tokens FTS5 indexes for a term's words, whether the last is a prefix)."""
+        prefix = term.endswith("*")
+        words = term.rstrip("*").strip('"').replace('""', '"')
+        with self.conn:
+            self.conn.execute("DELETE FROM doc")
+            self.conn.execute("INSERT INTO doc (rowid, title) VALUES (1, ?)", [words])
+            tokens = tuple(
+                r[0] for r in self.conn.execute("SELECT term FROM doc_tokens ORDER BY offset")
+            )
+            self.conn.execute("DELETE FROM doc")
+        return tokens, prefix
 
     def _ids(self, query: str) -> set[int]:
         return {r[0] for r in self.conn.execute("SELECT rowid FROM doc WHERE doc MATCH ?", [query])}
@@ -122,6 +140,8 @@ class Scorer:
         rows = list(rows)
         if not self.topics:
             return {row[0]: Relevance(relevant=True, score=0.0) for row in rows}
+        if len(rows) <= SINGLE_ROWS:
+            return {row[0]: self._score_one(*row[1:]) for row in rows}
         with self.conn:
             self.conn.execute("DELETE FROM doc")
             self.conn.executemany(
@@ -150,6 +170,62 @@ class Scorer:
             )
             for row in rows
         }
+
+    def _score_one(self, title: str | None, summary: str | None, text: str | None) -> Relevance:
+        """One article: read the tokens FTS5 made of it, keep the terms whose tokens it has,
+        and ask FTS5 itself only what tokens cannot answer (phrases, the topic queries)."""
+        with self.conn:
+            self.conn.execute("DELETE FROM doc")
+            self.conn.execute(
+                "INSERT INTO doc (rowid, title, summary, text) VALUES (1, ?, ?, ?)",
+                (title or "", summary or "", self.lead(text)),
+            )
+            tokens: set[str] = set()
+            title_tokens: set[str] = set()
+            for token, col in self.conn.execute("SELECT DISTINCT term, col FROM doc_tokens"):
+                tokens.add(token)
+                if col == "title":
+                    title_tokens.add(token)
+            ordered = sorted(tokens)
+            hits: set[str] = set()
+            title_hits: set[str] = set()
+            for term in self.terms:
+                words, prefix = self.term_tokens[term]
+                if not _has(words, prefix, tokens, ordered):
+                    continue
+                if len(words) == 1:
+                    hits.add(term)  # a word or a prefix: the tokens are the answer
+                    if _has(words, prefix, title_tokens, sorted(title_tokens)):
+                        title_hits.add(term)
+                    continue
+                if self._ids(term):  # a phrase: FTS5 checks the words are adjacent
+                    hits.add(term)
+                    if _has(words, prefix, title_tokens, sorted(title_tokens)) and self._ids(
+                        "title : " + term
+                    ):
+                        title_hits.add(term)
+            matched = {
+                t.name for t in self.topics if hits.intersection(t.terms) and self._ids(t.query)
+            }
+            self.conn.execute("DELETE FROM doc")
+        return combine(self.topics, matched, hits, title_hits)
+
+
+# Up to this many rows are scored one by one from their tokens; more, one query per term.
+SINGLE_ROWS = 8
+
+
+def _has(words: tuple[str, ...], prefix: bool, tokens: set[str], ordered: list[str]) -> bool:
+    """Whether every token of a term occurs (the last as a prefix when the term ends in *)."""
+    if not words:
+        return False
+    *whole, last = words
+    if any(w not in tokens for w in whole):
+        return False
+    if not prefix:
+        return last in tokens
+    i = bisect.bisect_left(ordered, last)
+    return i < len(ordered) and ordered[i].startswith(last)
 
 
 def combine(

@@ -1,4 +1,5 @@
-"""``newsmon rescore``: recompute every stored article's relevance from the current topics.
+"""Relevance of stored articles: ``newsmon rescore`` (all of them, after the topics changed) and
+the end of every crawl or import (those not scored yet).
 
 Articles are scored in batches through the same :class:`~crawler.relevance.Scorer` a crawl uses
 (one FTS5 query per topic and term per batch, not per article), so a rescore agrees with what the
@@ -39,3 +40,21 @@ def rescore(store: Store, config: Config, batch: int = BATCH) -> RescoreResult:
             results.append((article_id, rel.relevant, rel.score, rel.matched_terms, rel.topics))
     store.write_relevance(results, reset_all=True)
     return RescoreResult(len(results), relevant, time.monotonic() - started)
+
+
+def score_pending(store: Store, config: Config, batch: int = 1000) -> int:
+    """Score the articles stored since the last scoring (``relevance_score`` is null): a crawl
+    or an import stores first and scores once at the end, in batches, which costs one FTS5
+    query per term for the whole batch instead of hundreds per article. Returns how many."""
+    scorer = scorer_for(config)
+    done = 0
+    while True:
+        rows = store.unscored_articles(batch)
+        if not rows:
+            return done
+        results = [
+            (article_id, rel.relevant, rel.score, rel.matched_terms, rel.topics)
+            for article_id, rel in scorer.score_many(rows).items()
+        ]
+        store.write_relevance(results, reset_all=False)
+        done += len(results)

@@ -68,6 +68,9 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
+# Items processed in parallel per response. An article page yields one item and a feed yields
+# requests, never items, so Scrapy's default of 100 only costs 100 idle asyncio tasks a response.
+CONCURRENT_ITEMS = 8
 TELNETCONSOLE_ENABLED = False
 HTTPCACHE_ENABLED = False  # conditional GET against the feeds table does the caching
 DEFAULT_REQUEST_HEADERS = {
@@ -81,10 +84,9 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
-# -- pipeline: extract -> (score -> dedup -> stories) -> store ---------------------------------
+# -- pipeline: extract -> store; scoring, dedup and stories in one batch when the crawl ends ----
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
-    "crawler.pipelines.ScorePipeline": 200,
     "crawler.pipelines.StorePipeline": 900,
 }
 EXTENSIONS = {

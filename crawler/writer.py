@@ -15,10 +15,9 @@ from typing import Any
 import redis
 
 from crawler import redisqueue as rq
-from crawler.article import apply_relevance
 from crawler.clusterer import Clusterer
 from crawler.config import Config
-from crawler.relevance import scorer_for
+from crawler.rescore import score_pending
 from crawler.spiders.base import due_sources
 from storage import Store
 
@@ -39,8 +38,8 @@ def run_writer(
     keys = {n: rq.key(prefix, n) for n in ("sources", "items", "pending", "requests")}
     counts: Counter[str] = Counter()
     clusterer = Clusterer(store, config)
-    clusterer.process_pending()  # what a crashed run stored and never clustered
-    scorer = scorer_for(config)
+    score_pending(store, config)  # what a crashed run stored and never scored or clustered
+    clusterer.process_pending()
     stories_before = clusterer.stories_new
 
     def apply(message: dict[str, Any]) -> int:
@@ -55,7 +54,7 @@ def run_writer(
                 counts["feeds_failed"] += 1
             return 0
         if kind == "article":
-            article = apply_relevance(message["article"], scorer)
+            article = message["article"]
             status, _ = store.save_article(article.row(), article.url_forms)
             counts[f"articles_{status}"] += 1
         elif kind == "article_failed":
@@ -101,6 +100,7 @@ def run_writer(
                 f"{pending} pages outstanding); they stay queued for the next run"
             )
             break
+    score_pending(store, config)
     clusterer.process_pending()
     counts["stories_new"] = clusterer.stories_new - stories_before
     if (

@@ -228,3 +228,5 @@ def m006_feed_health(db: Database) -> None:
     db["feeds"].add_column("last_new_at", str)
     db["feeds"].add_column("disabled", int, not_null_default=0)
     db["articles"].create_index(["relevant", "published_at"])
+    # articles a crawl stored and has not scored yet (scored in one batch when it ends)
+    db.execute("CREATE INDEX idx_articles_unscored ON articles (id) WHERE relevance_score IS NULL")

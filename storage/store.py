@@ -136,17 +136,22 @@ class Store:
 
     def article_id_for(self, keys: Sequence[str]) -> int | None:
         """The stored article any of these URL forms leads to, the first key winning."""
+        keys = list(dict.fromkeys(k for k in keys if k))
+        if not keys:
+            return None
+        marks = ",".join("?" * len(keys))
+        found: dict[str, int] = {}
+        for url, article_id in self.db.execute(
+            f"SELECT url, id FROM articles WHERE url IN ({marks})", keys
+        ):
+            found.setdefault(url, int(article_id))
+        for url, article_id in self.db.execute(
+            f"SELECT url, article_id FROM article_urls WHERE url IN ({marks})", keys
+        ):
+            found[url] = int(article_id)  # a recorded form wins over a canonical URL match
         for key in keys:
-            if not key:
-                continue
-            row = self.db.execute(
-                "SELECT article_id FROM article_urls WHERE url = ?", [key]
-            ).fetchone()
-            if row:
-                return int(row[0])
-            row = self.db.execute("SELECT id FROM articles WHERE url = ?", [key]).fetchone()
-            if row:
-                return int(row[0])
+            if key in found:
+                return found[key]
         return None
 
     def save_article(
@@ -199,6 +204,8 @@ class Store:
                     )
                     update = {k: v for k, v in record.items() if v is not None}
                     update["updated_at"] = now
+                    if "relevance_score" in record and record["relevance_score"] is None:
+                        update["relevance_score"] = None  # changed text: score it again
                     if update.get("url") != old_url and self.article_id_for([update["url"]]):
                         update.pop("url")  # another row already owns that canonical URL
                     self.db["articles"].update(article_id, update)
@@ -211,13 +218,12 @@ class Store:
                         "INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
                         [article_id, name, score],
                     )
-            for url, kind in [(record["url"], "canonical"), *url_forms]:
-                if url:
-                    self.db.execute(
-                        "INSERT OR IGNORE INTO article_urls (url, article_id, kind, first_seen_at)"
-                        " VALUES (?, ?, ?, ?)",
-                        [url, article_id, kind, now],
-                    )
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO article_urls (url, article_id, kind, first_seen_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(url, article_id, kind, now) for url, kind in
+                 [(record["url"], "canonical"), *url_forms] if url],
+            )  # fmt: skip
         return status, article_id
 
     def article(self, article_id: int) -> dict[str, Any] | None:
@@ -243,6 +249,14 @@ class Store:
                 return
             yield rows
             last = rows[-1][0]
+
+    def unscored_articles(self, limit: int) -> list[tuple[int, str | None, str | None, str | None]]:
+        """(id, title, summary, text) of up to ``limit`` articles never scored, oldest first."""
+        return self.db.execute(
+            "SELECT id, title, summary, text FROM articles WHERE relevance_score IS NULL"
+            " ORDER BY id LIMIT ?",
+            [limit],
+        ).fetchall()
 
     def write_relevance(
         self,
