@@ -179,13 +179,15 @@ def peer(tmp: Path, feeds: list[dict], truth: dict[str, str]) -> tuple[float, in
         return newsweb.outlet_host(int(m.group(1)))
 
     pairs = []
-    for file in out.glob("*.json"):
+    for file in out.rglob("*.json"):  # it files its output in numbered subfolders
         doc = json.loads(file.read_text())
         url = (doc.get("source") or doc.get("url") or "").split("?")[0]
         url = re.sub(r"http://outlet(\d+)\.test", lambda m: f"http://{host(m)}", url)
         if url in truth:
             pairs.append((doc.get("text") or "", truth[url]))
     got = len(pairs)
+    if not got:
+        print(f"peer stored nothing; its last words: {run['stderr'][-600:]}")
     return got / run["wall"], got, (f1(pairs)[2] if pairs else 0.0)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from w3lib.encoding import html_to_unicode
 
 from crawler import article as articles
 from crawler import redisqueue
@@ -32,7 +33,9 @@ def process_page(item: PageItem, cluster_args: tuple[Any, ...] | None) -> articl
     merge them with the feed entry (language detection included) and, given the clustering
     arguments, the order-independent part of clustering (features, MinHash, credit)."""
     try:
-        extracted = extract(item.html, item.url)
+        # what Scrapy's response.text does: the HTTP charset, else the page's, else a guess
+        _, html = html_to_unicode(item.content_type, item.body)
+        extracted = extract(html, item.url)
     except Exception as exc:  # a page that breaks the extractor must not stop the crawl
         log.warning("extraction failed for %s: %s", item.url, exc)
         extracted = Extracted()

@@ -63,7 +63,8 @@ class PageItem:
     """A fetched article page on its way to extraction."""
 
     url: str  # where the page was finally served from
-    html: str
+    body: bytes  # as served: decoding happens in the extraction worker, off the reactor
+    content_type: str | None
     status: int
     entry: FeedEntry
     feed_name: str
@@ -457,7 +458,8 @@ class SourceSpider(scrapy.Spider):
             return
         yield PageItem(
             url=response.url,
-            html=response.text,
+            body=response.body,
+            content_type=_header(response, "Content-Type"),
             status=response.status,
             entry=entry,
             feed_name=source.config.name,
