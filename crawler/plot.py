@@ -8,7 +8,6 @@ Politico within hours" is visible at a glance.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,25 +19,19 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from crawler.stories import parse_time  # noqa: E402
+
 ORIGINAL = "#1f4e79"
 # far from ORIGINAL and from the first report's red, so "credits X" never reads as "own report"
 CREDIT_COLOURS = ("#ff7f0e", "#2ca02c", "#9467bd", "#e377c2", "#8c564b", "#17becf", "#bcbd22")
-
-
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def plot_story(story: dict[str, Any], articles: list[dict[str, Any]], path: str | Path) -> Path:
     """Draw ``articles`` (story_articles rows, oldest first) of ``story`` to a PNG file."""
     points = []
     for art in articles:
-        when = _time(art.get("event_time") or art.get("published_at") or art.get("first_seen_at"))
+        stamp = art.get("event_time") or art.get("published_at") or art.get("first_seen_at")
+        when = parse_time(stamp)
         if when is not None:
             points.append((when, art))
     if not points:
