@@ -29,3 +29,23 @@ def test_demo_stores_sample_articles_with_clean_text(tmp_path):
     again = newsmon("--db", str(db), "demo", "--port", "0")
     assert again.returncode == 0
     assert "0 articles new" in again.stdout
+
+
+def test_recluster_reproduces_what_the_crawl_built(tmp_path):
+    """The crawl clusters with features its extraction workers made; recluster recomputes them
+    from the stored rows. Same data, same configuration: the same copies and stories."""
+    db = tmp_path / "demo.db"
+    assert newsmon("--db", str(db), "demo", "--port", "0").returncode == 0
+
+    def partition():
+        groups: dict = {}
+        for article_id, story_id in rows(db, "SELECT id, story_id FROM articles ORDER BY id"):
+            groups.setdefault(story_id, []).append(article_id)
+        links = rows(db, "SELECT id, duplicate_of, credited_source FROM articles ORDER BY id")
+        return sorted(sorted(g) for k, g in groups.items() if k is not None), links
+
+    before = partition()
+    assert before[0], "the demo builds stories"
+    result = newsmon("--db", str(db), "recluster")
+    assert result.returncode == 0, result.stderr
+    assert partition() == before
