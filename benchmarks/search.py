@@ -35,7 +35,7 @@ TOPICAL = ("Ukraine Russia Kharkiv Belgorod Kursk ATACMS HIMARS Taurus Storm Sha
 QUERIES = [
     "ATACMS", "Kharkiv", "Ukraine", "weapons", "\"Storm Shadow\"", "Taurus AND Scholz",
     "ATACMS OR HIMARS", "missil*", "Belgorod NOT Kursk", "Stoltenberg", "permission AND strikes",
-    "\"long-range\" AND Biden", "Kremlin", "F-16", "Macron OR Sunak", "zeta*", "quorvex",
+    "\"long-range\" AND Biden", "Kremlin", '"F-16"', "Macron OR Sunak", "zeta*", "quorvex",
     "Putin AND nuclear", "Pentagon", "Zelensky AND Biden AND permission",
 ]  # fmt: skip
 
@@ -59,33 +59,28 @@ def build(path: Path, n: int, seed: int = 5) -> None:
     db = store.db
     story_id, left = 0, 0
     t0 = time.perf_counter()
-    batch = []
+    articles, stories = [], []
     times = sorted(rng.randrange(span) for _ in range(n))
+    for i in range(n):
+        if left == 0:
+            story_id += 1
+            left = rng.choice([1, 1, 1, 2, 3, 5, 8, 13, 40])
+            stories.append((story_id, f"Story {story_id}", f"Outlet {story_id % 60}", left,
+                            min(left, 30)))  # fmt: skip
+        left -= 1
+        when = (start + timedelta(seconds=times[i])).isoformat()
+        words = rng.choices(vocab, weights, k=rng.randint(60, 160))
+        words += rng.sample(TOPICAL, rng.randint(0, 5))
+        rng.shuffle(words)
+        articles.append((f"https://outlet{i % 60}.example/a/{i}", f"Outlet {i % 60}",
+                         " ".join(words[:10]).capitalize(), when, when, "en",
+                         " ".join(words[10:]), len(words), int(rng.random() < 0.6), story_id,
+                         when))  # fmt: skip
+        if len(articles) == 10000 or i == n - 1:
+            _flush(db, articles, stories)  # one transaction per batch: the WAL stays small
+            articles, stories = [], []
+            print(f"  {i + 1:,} articles\r", file=sys.stderr, end="")
     with db.atomic():
-        for i in range(n):
-            if left == 0:
-                story_id += 1
-                left = rng.choice([1, 1, 1, 2, 3, 5, 8, 13, 40])
-                db.execute(
-                    "INSERT INTO stories (id, title, first_seen_at, last_seen_at, origin_outlet,"
-                    " article_count, outlet_count) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [story_id, f"Story {story_id}", None, None, f"Outlet {story_id % 60}", left,
-                     min(left, 30)],
-                )  # fmt: skip
-            left -= 1
-            when = (start + timedelta(seconds=times[i])).isoformat()
-            words = rng.choices(vocab, weights, k=rng.randint(60, 160))
-            words += rng.sample(TOPICAL, rng.randint(0, 5))
-            rng.shuffle(words)
-            title = " ".join(words[:10]).capitalize()
-            text = " ".join(words[10:])
-            batch.append((f"https://outlet{i % 60}.example/a/{i}", f"Outlet {i % 60}", title,
-                          when, when, "en", text, len(words), int(rng.random() < 0.6), story_id,
-                          when))  # fmt: skip
-            if len(batch) == 10000:
-                _flush(db, batch)
-                batch = []
-        _flush(db, batch)
         db.execute(
             "UPDATE stories SET first_seen_at = (SELECT min(event_time) FROM articles a WHERE"
             " a.story_id = stories.id), last_seen_at = (SELECT max(event_time) FROM articles a"
@@ -93,15 +88,21 @@ def build(path: Path, n: int, seed: int = 5) -> None:
         )
     db.execute("PRAGMA optimize")
     store.close()
-    print(f"built {n:,} articles, {story_id:,} stories in {time.perf_counter() - t0:.0f} s")
+    print(f"\nbuilt {n:,} articles, {story_id:,} stories in {time.perf_counter() - t0:.0f} s")
 
 
-def _flush(db, batch) -> None:  # noqa: ANN001
-    db.conn.executemany(
-        "INSERT INTO articles (url, outlet, title, published_at, first_seen_at, lang, text,"
-        " word_count, relevant, story_id, event_time) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        batch,
-    )
+def _flush(db, articles: list[tuple], stories: list[tuple]) -> None:  # noqa: ANN001
+    with db.atomic():
+        db.conn.executemany(
+            "INSERT INTO stories (id, title, origin_outlet, article_count, outlet_count)"
+            " VALUES (?, ?, ?, ?, ?)",
+            stories,
+        )
+        db.conn.executemany(
+            "INSERT INTO articles (url, outlet, title, published_at, first_seen_at, lang, text,"
+            " word_count, relevant, story_id, event_time) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            articles,
+        )
 
 
 def percentiles(samples: list[float]) -> str:
