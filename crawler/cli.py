@@ -409,7 +409,10 @@ def cmd_search(args: argparse.Namespace) -> int:
                 marks=marks,
             )
         except sqlite3.OperationalError as exc:
-            raise UsageError(f"bad search query {args.query!r}: {exc}") from None
+            hint = ""
+            if re.search(r'(^|\s)[^\s"]*\w[-./]\w', args.query):
+                hint = " (put words with - . or / in double quotes: '\"F-16\"')"
+            raise UsageError(f"bad search query {args.query!r}: {exc}{hint}") from None
     if args.json:
         for row in rows:
             record = output.article_record(row)

@@ -60,6 +60,12 @@ def test_bad_search_query_is_one_line_exit_2(demo_db: Path, query: str):
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
+def test_hyphenated_word_gets_a_hint(demo_db: Path):
+    result = run(demo_db, "search", "F-16")
+    assert result.returncode == 2 and 'double quotes: \'"F-16"\'' in result.stderr
+    assert run(demo_db, "search", '"F-16"').returncode == 0
+
+
 def test_bad_span_is_usage_error(demo_db: Path):
     result = run(demo_db, "search", "Kyiv", "--since", "yesterday-ish")
     assert result.returncode == 2 and "--since" in result.stderr
