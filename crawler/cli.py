@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--outlet", metavar="O", help="only this outlet")
     search.add_argument("--all", action="store_true", help="irrelevant articles too")
     search.add_argument("--limit", type=int, default=20, metavar="N")
+    search.add_argument(
+        "--depth", type=int, default=None, metavar="N",
+        help="rank the newest N matches (default 10000; 0: every match, slower on broad terms)",
+    )  # fmt: skip
     search.add_argument("--json", action="store_true", help="JSON lines for scripts")
 
     export = command("export", cmd_export, "every relevant article with the contract's fields")
@@ -406,6 +410,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                 outlet=args.outlet,
                 relevant_only=not args.all,
                 limit=args.limit,
+                depth=store_depth(args.depth),
                 marks=marks,
             )
         except sqlite3.OperationalError as exc:
@@ -431,6 +436,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"  {row['url']}")
         print()
     return EXIT_OK
+
+
+def store_depth(value: int | None) -> int:
+    from storage.store import SEARCH_DEPTH
+
+    if value is not None and value < 0:
+        raise UsageError("--depth must be 0 or more")
+    return SEARCH_DEPTH if value is None else value
 
 
 def cmd_export(args: argparse.Namespace) -> int:

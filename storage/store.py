@@ -21,6 +21,8 @@ from sqlite_utils import Database
 from storage.schema import migrations
 
 BUSY_TIMEOUT_MS = 30_000
+# `search` ranks the newest this-many matches of a query (see Store.search); 0 ranks them all.
+SEARCH_DEPTH = 10_000
 
 # Columns written from an article dict; anything else in the dict is ignored.
 ARTICLE_COLUMNS = (
@@ -542,25 +544,43 @@ class Store:
         outlet: str | None = None,
         relevant_only: bool = True,
         limit: int | None = 20,
+        depth: int | None = SEARCH_DEPTH,
         marks: tuple[str, str] = ("\u00ab", "\u00bb"),
     ) -> list[dict[str, Any]]:
         """Articles matching an FTS5 query, best first (bm25, the headline weighing most), each
         with a ``snippet`` whose matches sit between ``marks``. A malformed query raises
-        sqlite3.OperationalError from FTS5 itself."""
+        sqlite3.OperationalError from FTS5 itself.
+
+        Ranking every match of a broad term ("Ukraine") in a million articles costs hundreds of
+        milliseconds, so the best ``limit`` are taken among the newest ``depth`` matches (FTS5
+        walks its index newest first at no cost); ``depth`` None or 0 ranks them all, and so
+        does ``until``, which asks for the past. Snippets are made for the results only."""
+        window = "" if (not depth or until) else " ORDER BY rowid DESC LIMIT ?"
         fields = ", ".join(f"a.{f}" for f in self.ARTICLE_FIELDS.split(", "))
         sql = (
-            f"SELECT {fields}, bm25(articles_fts, 10.0, 3.0, 1.0) AS rank,"
-            " snippet(articles_fts, -1, ?, ?, '\u2026', 16) AS snippet"
-            " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-            " WHERE articles_fts MATCH ?"
+            f"SELECT {fields}, m.rank AS rank FROM (SELECT rowid AS id,"
+            " bm25(articles_fts, 10.0, 3.0, 1.0) AS rank FROM articles_fts"
+            f" WHERE articles_fts MATCH ?{window}) m JOIN articles a ON a.id = m.id WHERE 1"
         )
-        params: list[Any] = [marks[0], marks[1], query]
+        params: list[Any] = [query, *([depth] if window else [])]
         sql, params = self._article_filters(sql, params, since, until, outlet, relevant_only)
-        sql += " ORDER BY rank, a.id"
+        sql += " ORDER BY m.rank, a.id"
         if limit:
             sql += " LIMIT ?"
             params.append(limit)
-        return list(self.db.query(sql, params))
+        rows = list(self.db.query(sql, params))
+        if rows:
+            marks_sql = ",".join("?" * len(rows))
+            snippets = dict(
+                self.db.execute(
+                    "SELECT rowid, snippet(articles_fts, -1, ?, ?, '\u2026', 16) FROM"
+                    f" articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks_sql})",
+                    [marks[0], marks[1], query, *(r["id"] for r in rows)],
+                ).fetchall()
+            )
+            for row in rows:
+                row["snippet"] = snippets.get(row["id"], "")
+        return rows
 
     def export_rows(
         self,

@@ -60,9 +60,19 @@ def test_bad_search_query_is_one_line_exit_2(demo_db: Path, query: str):
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
+def test_depth_ranks_only_the_newest_matches(demo_db: Path):
+    every = [json.loads(x) for x in run(demo_db, "search", "Ukrain*", "--all", "--depth", "0",
+                                        "--json").stdout.splitlines()]  # fmt: skip
+    assert len(every) >= 3
+    newest = [json.loads(x) for x in run(demo_db, "search", "Ukrain*", "--all", "--depth", "2",
+                                         "--json").stdout.splitlines()]  # fmt: skip
+    assert sorted(r["id"] for r in newest) == sorted(r["id"] for r in every)[-2:]
+    assert run(demo_db, "search", "Kyiv", "--depth", "-1").returncode == 2
+
+
 def test_hyphenated_word_gets_a_hint(demo_db: Path):
     result = run(demo_db, "search", "F-16")
-    assert result.returncode == 2 and 'double quotes: \'"F-16"\'' in result.stderr
+    assert result.returncode == 2 and "double quotes: '\"F-16\"'" in result.stderr
     assert run(demo_db, "search", '"F-16"').returncode == 0
 
 
