@@ -243,10 +243,10 @@ def throughput(args: argparse.Namespace, tmp: Path) -> None:
 
 
 def recrawl(args: argparse.Namespace, tmp: Path) -> None:
-    outlets = 10
+    outlets = max(1, args.recrawl_feeds // 10)  # ten section feeds an outlet, as news sites have
     per_outlet = max(1, args.recrawl_feeds // outlets)
     web = tmp / "web-feeds"
-    manifest = newsweb.generate(web, outlets, outlets * 3, 20, per_outlet, args.port + 1)
+    manifest = newsweb.generate(web, outlets, outlets * 2, 20, per_outlet, args.port + 1)
     server = start_server(web, args.port + 1, outlets)
     try:
         feeds = tmp / "many-feeds.yaml"
@@ -256,7 +256,8 @@ def recrawl(args: argparse.Namespace, tmp: Path) -> None:
         server_stats(args.port + 1, reset=True)
         second = timed(newsmon(db, feeds), tmp)
         stats = server_stats(args.port + 1)
-        print(f"no-change recrawl of {len(manifest['feeds'])} feeds: {second['wall']:.1f} s "
+        print(f"no-change recrawl of {len(manifest['feeds'])} feeds of {outlets} outlets: "
+              f"{second['wall']:.1f} s "
               f"(first crawl {first['wall']:.1f} s), {stats['requests']} requests, "
               f"{stats['paths'].get('page', 0)} article fetches, {stats['bytes']:,} bytes; "
               f"{second['stdout'].strip()}")  # fmt: skip

@@ -192,7 +192,10 @@ def run_worker(
                 "crawler.pipelines.ExtractPipeline": 100,
                 "crawler.pipelines.RedisOutPipeline": 800,
             },
-            "EXTENSIONS": {},
+            "EXTENSIONS": {  # no crawl_runs row (the writer keeps it); the same throttle
+                "scrapy.extensions.throttle.AutoThrottle": None,
+                "crawler.extensions.FeedAwareThrottle": 0,
+            },
         },
         priority="cmdline",
     )

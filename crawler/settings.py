@@ -91,4 +91,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlRun": 0,
+    # AutoThrottle, but a 304 may lower a host's delay as a 200 does (see FeedAwareThrottle)
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.extensions.FeedAwareThrottle": 0,
 }

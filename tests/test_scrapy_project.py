@@ -37,3 +37,28 @@ def test_scrapy_list_and_crawl(server, tmp_path):
     assert result.returncode == 0, result.stderr
     assert rows(db, "SELECT count(*) FROM articles") == [(2,)]
     assert rows(db, "SELECT status, articles_new FROM crawl_runs") == [("ok", 2)]
+
+
+def test_a_304_lowers_a_hosts_delay_as_a_200_does():
+    from scrapy.core.downloader import Slot
+    from scrapy.extensions.throttle import AutoThrottle
+    from scrapy.http import Response
+    from scrapy.utils.test import get_crawler
+
+    from crawler.extensions import FeedAwareThrottle
+
+    crawler = get_crawler(settings_dict={"AUTOTHROTTLE_ENABLED": True})
+    not_modified = Response("http://127.0.0.1/feed.xml", status=304)
+    delays = {}
+    for cls in (AutoThrottle, FeedAwareThrottle):
+        throttle = cls(crawler)
+        throttle.mindelay, throttle.maxdelay = throttle._min_delay(), throttle._max_delay()
+        slot = Slot(concurrency=4, delay=1.0, randomize_delay=False)
+        throttle._adjust_delay(slot, 0.01, not_modified)
+        delays[cls] = slot.delay
+    assert delays[AutoThrottle] == 1.0  # Scrapy's rule: only a 200 may speed a host up
+    assert delays[FeedAwareThrottle] < 0.6
+    server_error = Response("http://127.0.0.1/feed.xml", status=500)
+    slot = Slot(concurrency=4, delay=1.0, randomize_delay=False)
+    throttle._adjust_delay(slot, 0.01, server_error)
+    assert slot.delay == 1.0  # errors still never do
