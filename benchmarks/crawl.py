@@ -269,7 +269,7 @@ def recrawl(args: argparse.Namespace, tmp: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outlets", type=int, default=10)
-    parser.add_argument("--articles", type=int, default=600)
+    parser.add_argument("--articles", type=int, default=1200)
     parser.add_argument("--feeds-per-outlet", type=int, default=2)
     parser.add_argument("--page-kb", type=int, default=80)
     parser.add_argument("--port", type=int, default=8530)
