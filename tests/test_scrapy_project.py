@@ -53,12 +53,12 @@ def test_a_304_lowers_a_hosts_delay_as_a_200_does():
     for cls in (AutoThrottle, FeedAwareThrottle):
         throttle = cls(crawler)
         throttle.mindelay, throttle.maxdelay = throttle._min_delay(), throttle._max_delay()
-        slot = Slot(concurrency=4, delay=1.0, randomize_delay=False)
+        slot = Slot(4, 1.0, 0)  # 0: no random spread of the delay
         throttle._adjust_delay(slot, 0.01, not_modified)
         delays[cls] = slot.delay
     assert delays[AutoThrottle] == 1.0  # Scrapy's rule: only a 200 may speed a host up
     assert delays[FeedAwareThrottle] < 0.6
     server_error = Response("http://127.0.0.1/feed.xml", status=500)
-    slot = Slot(concurrency=4, delay=1.0, randomize_delay=False)
+    slot = Slot(4, 1.0, 0)  # 0: no random spread of the delay
     throttle._adjust_delay(slot, 0.01, server_error)
     assert slot.delay == 1.0  # errors still never do
