@@ -114,6 +114,16 @@ BEFORE = [
     r"según", r"informa", r"informó", r"citando", r"de acuerdo con", r"publica", r"publicó",
     r"według", r"podaje", r"podał[ao]?", r"powołując się na", r"jak podaje", r"jak podał[ao]?",
     r"jak informuje", r"informuje", r"pisze",
+    # plural reports ("повідомляють Politico та AP"), interview verbs ("заявив PBS"),
+    # report nouns ("сообщения NYT"), and more Polish, German and Greek
+    r"повідомляють", r"пишуть", r"сообщают", r"пишут", r"заявив", r"заявила", r"сказав",
+    r"сказала", r"розповів", r"розповіла", r"заявил", r"заявила", r"сказал", r"сказала",
+    r"рассказал", r"рассказала", r"сообщени[еяй]", r"публикаци[яи]", r"повідомлення",
+    r"poinformował[ao]?", r"poinformowały", r"podają", r"in einem interview mit",
+    r"einem bericht (?:der|des|von)", r"rapportent", r"informan",
+    r"σύμφωνα με(?: τ(?:ο|η|ην|ον|ους|α))?", r"όπως μεταδίδει", r"όπως αναφέρει",
+    r"όπως γράφει", r"μεταδίδει", r"αναφέρει", r"γράφει", r"δήλωσε στ(?:ο|η|ην|ον)",
+    r"σε συνέντευξη στ(?:ο|η|ην|ον)",
 ]  # fmt: skip
 # Phrases that, right after a source's name, attribute the news to it.
 AFTER = [
@@ -124,6 +134,7 @@ AFTER = [
     r"a rapporté", r"rapporte", r"révèle", r"a révélé", r"indique",
     r"informó", r"informa", r"publicó", r"reveló", r"adelantó",
     r"podał[ao]?", r"poinformował[ao]?", r"ujawnił[ao]?", r"pisze", r"informuje",
+    r"μετέδωσε", r"αναφέρει", r"γράφει", r"αποκάλυψε",
 ]  # fmt: skip
 
 
@@ -150,8 +161,9 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
     # b: "<phrase> NAME"; a: "NAME <phrase>"; w: a wire dateline "(NAME) -"
     pattern = re.compile(
         # up to three words (no punctuation) may stand between: "laut einem Bericht des
-        # US-Magazins Politico", "according to officials who spoke to Politico"
-        rf"(?:\b(?:{before})\s+(?:[^\s.,;:!?()\"«»„“”]+\s+){{0,3}}[\"«„“]?(?P<b>{alternation})\b)"
+        # US-Magazins Politico", "according to officials who spoke to Politico"; the nearest
+        # name wins ("повідомляють Politico та AP" credits Politico)
+        rf"(?:\b(?:{before})\s+(?:[^\s.,;:!?()\"«»„“”]+\s+){{0,3}}?[\"«„“]?(?P<b>{alternation})\b)"
         rf"|(?:(?<![\w-])[\"«„“]?(?P<a>{alternation})[\"»“”]?,?\s+(?:{after})\b)"
         rf"|(?:\((?P<w>{alternation})\)\s*[-–—])",
         re.IGNORECASE,

@@ -39,6 +39,17 @@ GAZ = build_gazetteer(["Rhein-Kurier"])
         ("Prezydent zgodził się - podaje Politico.", "TVN24", "Politico"),
         ("He said so in an interview with The Economist.", "Reuters", "The Economist"),
         ("Biden told ABC News in Normandy that he would not.", "Reuters", "ABC News"),
+        # plural verbs credit the first name after them, the nearest one
+        ("Удари поблизу Харківщини, повідомляють Politico та AP.", "Ukrinform", "Politico"),
+        ("Το ανέφερε, σύμφωνα με το Politico, ο Λευκός Οίκος.", "Kathimerini", "Politico"),
+        ("Biden zgodził się na ataki - poinformował Politico.", "Onet", "Politico"),
+        ("Biden hat in einem Interview mit ABC News ausgeschlossen.", "Die Welt", "ABC News"),
+        (
+            "Салліван заявив PBS, що дозвіл поширюється на весь кордон.",
+            "Ukrainska Pravda",
+            "PBS NewsHour",
+        ),  # fmt: skip
+        ("В Кремле назвали сообщения NYT провокацией.", "RBC", "The New York Times"),
         ("Politico reported the decision first.", "Politico", None),  # never credits itself
         ("Ukraine said the strike hit. The Washington Post and the BBC covered it.", "X", None),
         ("", "X", None),
