@@ -518,7 +518,7 @@ def cmd_feeds_add(args: argparse.Namespace) -> int:
     from crawler.config import add_source, load_config
     from crawler.discover import derive_name, derive_outlet, language_code
 
-    db, feeds = _paths(args)
+    _, feeds = _paths(args)
     url = args.url.strip()
     if not re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
         raise UsageError(f"{url!r} is not an http(s) URL")
@@ -542,7 +542,7 @@ def cmd_feeds_add(args: argparse.Namespace) -> int:
         found.site_name if found else None, found.title if found else None, url
     )
     taken = {f.name for _, f in config.sources()} if config else set()
-    name = args.name or derive_name(outlet, found.title if found else None, taken)
+    name = args.name or derive_name(outlet, taken)
     lang = args.lang or (language_code(found.language) if found else None)
     entry = {"name": name, "url": url, "outlet": outlet, "lang": lang}
     comment = (found.title if found and found.title else outlet) + " (added by newsmon feeds add)"

@@ -109,7 +109,7 @@ def derive_outlet(site: str | None, feed_title: str | None, url: str) -> str:
     return label.capitalize() or url
 
 
-def derive_name(outlet: str, feed_title: str | None, taken: set[str]) -> str:
+def derive_name(outlet: str, taken: set[str]) -> str:
     """A unique, lower-case feed name such as ``politico`` or ``politico-2``."""
     base = re.sub(r"[^\w]+", "-", outlet.lower(), flags=re.UNICODE).strip("-") or "feed"
     name, n = base, 2
