@@ -22,6 +22,14 @@ TRAFILATURA_OPTIONS = {
 }
 
 
+# Precision mode sometimes keeps only a fragment (a reprint notice, a caption) of a page whose
+# body it judged noisy. When it returns less than SHORT_TEXT characters and trafilatura's default
+# mode finds at least SECOND_OPINION_RATIO times more, the default mode's text is taken. Measured
+# on the shared extraction benchmark: F1 0.969 -> 0.971 (the second pass runs on few pages).
+SHORT_TEXT = 600
+SECOND_OPINION_RATIO = 3.0
+
+
 @dataclass
 class Extracted:
     title: str | None = None
@@ -95,8 +103,15 @@ def extract(page: str | bytes, url: str | None = None) -> Extracted:
     # Read the head before trafilatura, which prunes the tree it is given.
     lang, canonical, published = _page_lang(tree), _canonical(tree), _published(tree)
     doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True, **TRAFILATURA_OPTIONS)
+    text = (doc.text or "") if doc is not None else ""
+    if len(text) < SHORT_TEXT:
+        second = _default_mode_text(page, url)
+        if len(second) >= SECOND_OPINION_RATIO * max(len(text), 1):
+            text = second
     if doc is None:
-        return Extracted(lang=lang, canonical_url=canonical, published_at=published)
+        return Extracted(
+            lang=lang, canonical_url=canonical, published_at=published, text=text.strip()
+        )
     return Extracted(
         title=doc.title or None,
         author=doc.author or None,
@@ -105,8 +120,18 @@ def extract(page: str | bytes, url: str | None = None) -> Extracted:
         canonical_url=canonical,
         sitename=doc.sitename or None,
         description=doc.description or None,
-        text=_drop_title(doc.text or "", doc.title),
+        text=_drop_title(text, doc.title),
     )
+
+
+def _default_mode_text(page: str | bytes, url: str | None) -> str:
+    """The main text by trafilatura's default (balanced) settings, on a fresh tree."""
+    tree = load_html(page)
+    if tree is None:
+        return ""
+    options = {**TRAFILATURA_OPTIONS, "favor_precision": False}
+    doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, **options)
+    return (doc.text or "") if doc is not None else ""
 
 
 def _drop_title(text: str, title: str | None) -> str:

@@ -57,3 +57,14 @@ def test_real_pages_quality_floor():
         tp, fp, fn = tp + a, fp + b, fn + c
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     assert precision > 0.9 and recall > 0.9, (precision, recall)
+
+
+@pytest.mark.skipif(not BENCH.exists(), reason="../shared/benchmarks not beside the repo")
+def test_a_fragment_from_precision_mode_gets_a_second_opinion():
+    """barrons.com: precision mode keeps only the reprint notice; the default mode's body wins."""
+    truth = json.loads((BENCH / "ground-truth.json").read_text())
+    key = next(k for k, v in truth.items() if "home-depot-stock-earnings" in v["url"])
+    page = gzip.decompress((BENCH / "html" / f"{key}.html.gz").read_bytes())
+    text = extract(page, truth[key]["url"]).text
+    assert len(text) > 2000
+    assert "cut full-year sales growth guidance" in text
