@@ -84,7 +84,8 @@ def run(n: int, days: int, batch: int) -> None:
         for start in range(0, len(ids), batch):
             clusterer = Clusterer(store, Config())  # a cron run: resume the window, cluster
             clusterer.process_batch(ids[start : start + batch])
-            state.append((len(clusterer.copies), len(clusterer.stories.stories)))
+            state.append((store.copy_band_count() // clusterer.copies.bands,
+                          len(clusterer.stories.stories)))  # fmt: skip
         wall = time.perf_counter() - started
         run_cpu = time.process_time() - cpu
         pred = dict(store.db.execute("SELECT url, story_id FROM articles").fetchall())
@@ -98,7 +99,7 @@ def run(n: int, days: int, batch: int) -> None:
     stories_max = max(s for _, s in state)
     print(f"{n:>9,} articles over {days} days: runs of {batch}: {n / wall:,.0f} articles/s "
           f"({wall:.1f} s wall, {run_cpu:.1f} s CPU); one bulk recluster: "
-          f"{n / bulk:,.0f} articles/s; in memory at most {copies_max:,} signatures and "
+          f"{n / bulk:,.0f} articles/s; at most {copies_max:,} signatures in the copy window and "
           f"{stories_max:,} active stories; peak RSS {peak:,.0f} MB; "
           f"B-cubed P {p:.3f} R {r:.3f} F1 {f:.3f}")  # fmt: skip
 

@@ -83,7 +83,7 @@ class Clusterer:
         self.parallel_batch = config.clustering.parallel_batch
         self._pre: dict[int, tuple[dict[str, int], bytes | None, str | None]] = {}
         self.copy_window = timedelta(days=self.cfg.copy_window_days)
-        self.copies = CopyIndex(self.cfg.copy_threshold, self.cfg.num_perm)
+        self.copies = CopyIndex(store, self.cfg.copy_threshold, self.cfg.num_perm)
         self.copy_times: dict[int, datetime] = {}
         self.roots: dict[int, int] = {}  # article id -> earliest copy (itself if none)
         self.article_story: dict[int, int | None] = {}
@@ -107,6 +107,7 @@ class Clusterer:
         if latest is None:
             return
         span = max(self.copy_window, self.stories.window)
+        backfill = self.store.copy_band_count() == 0  # a database from before copy_bands
         for article_id, event_time, duplicate_of, story_id, sig in self.store.window_rows(
             (latest - span).isoformat()
         ):
@@ -114,8 +115,11 @@ class Clusterer:
             self.roots[article_id] = duplicate_of or article_id
             self.article_story[article_id] = story_id
             if sig is not None and when >= latest - self.copy_window:
-                self.copies.add(article_id, from_bytes(sig, self.cfg.num_perm))
                 self.copy_times[article_id] = when
+                if backfill:
+                    with self.store.db.atomic():
+                        mh = from_bytes(sig, self.cfg.num_perm)
+                        self.copies.add(article_id, mh, when.isoformat())
         for story_id, centroid, last_time, size in self.store.story_states(
             (latest - self.stories.window).isoformat()
         ):
@@ -135,12 +139,13 @@ class Clusterer:
         self._touched.clear()
 
     def _evict_copies(self, now: datetime) -> None:
+        """Forget band keys and times older than the copy window (hourly, not per article)."""
         if self._copies_evicted_at and now - self._copies_evicted_at < timedelta(hours=1):
             return
         self._copies_evicted_at = now
         cutoff = now - self.copy_window
+        self.store.evict_copy_bands(cutoff.isoformat())
         for article_id in [a for a, t in self.copy_times.items() if t < cutoff]:
-            self.copies.remove(article_id)
             del self.copy_times[article_id]
 
     # -- one article ---------------------------------------------------------------------------
@@ -171,7 +176,9 @@ class Clusterer:
         self._evict_copies(when)
         duplicate_of = None
         if mh is not None:
-            roots = {self.roots.get(m.article_id, m.article_id) for m in self.copies.matches(mh)}
+            since = (when - self.copy_window).isoformat()
+            matches = self.copies.matches(mh, since)
+            roots = {self.roots.get(m.article_id, m.article_id) for m in matches}
             roots.discard(article_id)
             if roots:
                 duplicate_of = min(roots, key=lambda r: (self._time_of(r), r))
@@ -182,7 +189,7 @@ class Clusterer:
                         if r == duplicate_of:
                             self.roots[a] = article_id
                     duplicate_of = None
-            self.copies.add(article_id, mh)
+            self.copies.add(article_id, mh, when.isoformat())
             self.copy_times[article_id] = when
         self.roots[article_id] = duplicate_of or article_id
 

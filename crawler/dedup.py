@@ -1,18 +1,22 @@
 """Near-duplicate copies: the same wire story on many sites, lightly edited.
 
-MinHash signatures over word shingles, candidates from an LSH index (datasketch), confirmed by the
-estimated Jaccard similarity. Each outlet's copy stays its own article; ``duplicate_of`` points at
-the earliest copy, so coverage counts survive and the copy relation is explicit.
+MinHash signatures over word shingles, candidates from LSH bands (datasketch's banding, the keys
+kept in SQLite), confirmed by the estimated Jaccard similarity. Each outlet's copy stays its own
+article; ``duplicate_of`` points at the earliest copy, so coverage counts survive and the copy
+relation is explicit.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
+
+from storage import Store
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Signatures are stored; the permutation scheme and its dtype must not change under them.
@@ -63,33 +67,41 @@ class CopyMatch:
 
 
 class CopyIndex:
-    """The signatures of recent articles, searchable for near-duplicates of a new one."""
+    """The signatures of recent articles, searchable for near-duplicates of a new one.
 
-    def __init__(self, threshold: float, num_perm: int) -> None:
+    The LSH band keys live in SQLite (``copy_bands``), written with each article, so a cron run
+    queries the copy window instead of rebuilding an in-memory index from it. The banding (how
+    many bands of how many rows) is datasketch's own choice for the threshold; a candidate is any
+    article sharing a band, confirmed by the estimated Jaccard of the stored signatures.
+    """
+
+    def __init__(self, store: Store, threshold: float, num_perm: int) -> None:
+        self.store = store
         self.threshold = threshold
         self.num_perm = num_perm
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self.signatures: dict[int, MinHash] = {}
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self.bands, self.rows = lsh.b, lsh.r
 
-    def __len__(self) -> int:
-        return len(self.signatures)
+    def keys(self, mh: MinHash) -> list[tuple[int, int]]:
+        """(band, key) of each band of a signature: a stable 64-bit digest of its values."""
+        values = np.asarray(mh.hashvalues, dtype=DTYPE)
+        out = []
+        for band in range(self.bands):
+            chunk = values[band * self.rows : (band + 1) * self.rows].tobytes()
+            digest = hashlib.blake2b(chunk, digest_size=8).digest()
+            out.append((band, int.from_bytes(digest, "little", signed=True)))
+        return out
 
-    def add(self, article_id: int, mh: MinHash) -> None:
-        if article_id in self.signatures:
-            self.remove(article_id)
-        self.lsh.insert(article_id, mh)
-        self.signatures[article_id] = mh
+    def add(self, article_id: int, mh: MinHash, when: str) -> None:
+        self.store.save_copy_bands(article_id, when, self.keys(mh))
 
-    def remove(self, article_id: int) -> None:
-        if article_id in self.signatures:
-            self.lsh.remove(article_id)
-            del self.signatures[article_id]
-
-    def matches(self, mh: MinHash) -> list[CopyMatch]:
-        """Stored articles whose estimated Jaccard with ``mh`` reaches the threshold, best first."""
+    def matches(self, mh: MinHash, since: str) -> list[CopyMatch]:
+        """Articles from ``since`` on whose estimated Jaccard with ``mh`` reaches the threshold,
+        best first."""
         found = []
-        for key in self.lsh.query(mh):
-            jaccard = mh.jaccard(self.signatures[key])
+        candidates = self.store.copy_candidates(self.keys(mh), since)
+        for key, blob in self.store.signatures(candidates).items():
+            jaccard = mh.jaccard(from_bytes(blob, self.num_perm))
             if jaccard >= self.threshold:
                 found.append(CopyMatch(int(key), jaccard))
         return sorted(found, key=lambda m: (-m.jaccard, m.article_id))

@@ -230,3 +230,16 @@ def m006_feed_health(db: Database) -> None:
     db["articles"].create_index(["relevant", "published_at"])
     # articles a crawl stored and has not scored yet (scored in one batch when it ends)
     db.execute("CREATE INDEX idx_articles_unscored ON articles (id) WHERE relevance_score IS NULL")
+
+
+@migrations()
+def m007_copy_bands(db: Database) -> None:
+    """LSH band keys of the copy window's signatures, so a run queries them instead of building
+    an in-memory index from the window (filled for the window by the first run that needs it)."""
+    db["copy_bands"].create(
+        {"band": int, "key": int, "article_id": int, "event_time": str},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["copy_bands"].create_index(["key"])
+    db["copy_bands"].create_index(["article_id"])
+    db["copy_bands"].create_index(["event_time"])

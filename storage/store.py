@@ -332,6 +332,45 @@ class Store:
             [since],
         ).fetchall()
 
+    def save_copy_bands(self, article_id: int, when: str, keys: list[tuple[int, int]]) -> None:
+        self.db.execute("DELETE FROM copy_bands WHERE article_id = ?", [article_id])
+        self.db.conn.executemany(
+            "INSERT INTO copy_bands (band, key, article_id, event_time) VALUES (?, ?, ?, ?)",
+            [(band, key, article_id, when) for band, key in keys],
+        )
+
+    def copy_candidates(self, keys: list[tuple[int, int]], since: str) -> list[int]:
+        """Articles from ``since`` on that share one of these LSH band keys."""
+        if not keys:
+            return []
+        wanted = set(keys)
+        marks = ",".join("?" * len(keys))
+        rows = self.db.execute(
+            f"SELECT article_id, band, key FROM copy_bands WHERE key IN ({marks})"
+            " AND event_time >= ?",  # one indexed lookup a key; the band is checked here
+            [key for _, key in keys] + [since],
+        ).fetchall()
+        return sorted({int(a) for a, band, key in rows if (band, key) in wanted})
+
+    def signatures(self, ids: list[int]) -> dict[int, bytes]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        return {
+            int(a): bytes(s)
+            for a, s in self.db.execute(
+                f"SELECT article_id, signature FROM article_signatures WHERE article_id IN"
+                f" ({marks})",
+                ids,
+            )
+        }
+
+    def evict_copy_bands(self, before: str) -> None:
+        self.db.execute("DELETE FROM copy_bands WHERE event_time < ?", [before])
+
+    def copy_band_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM copy_bands").fetchone()[0])
+
     def save_story_states(self, states: Iterable[tuple[int, str, str, int]]) -> None:
         """(story_id, centroid JSON, last_time, size) of stories whose centroid changed."""
         self.db.conn.executemany(
@@ -487,8 +526,8 @@ class Store:
             "UPDATE articles SET duplicate_of = NULL, story_id = NULL, credited_source = NULL,"
             " clustered_at = NULL"
         )
-        for table in ("story_state", "stories", "article_signatures", "article_features",
-                      "feature_df", "clustering_meta"):  # fmt: skip
+        for table in ("copy_bands", "story_state", "stories", "article_signatures",
+                      "article_features", "feature_df", "clustering_meta"):  # fmt: skip
             self.db.execute(f"DELETE FROM [{table}]")
 
     # -- reading stories and articles --------------------------------------------------------

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from crawler.dedup import CopyIndex, from_bytes, shingles, signature, to_bytes
+from storage import Store
 
 WIRE = (
     "WASHINGTON (Reuters) - President Joe Biden has given Ukraine permission to strike targets "
@@ -23,21 +24,42 @@ def test_shingles_and_short_texts():
     assert signature("too short to be a copy of anything", 4, 64) is None
 
 
-def test_copies_found_and_different_stories_not():
-    index = CopyIndex(threshold=0.5, num_perm=128)
-    index.add(1, signature(WIRE, 4, 128))
-    index.add(2, signature(OTHER, 4, 128))
-    matches = index.matches(signature(EDITED, 4, 128))
-    assert [m.article_id for m in matches] == [1] and matches[0].jaccard > 0.5
-    assert index.matches(signature(OTHER.replace("Friday", "Saturday"), 4, 128))[0].article_id == 2
-    index.remove(1)
-    assert index.matches(signature(EDITED, 4, 128)) == [] and len(index) == 1
+def _stored(store: Store, index: CopyIndex, text: str, when: str) -> int:
+    """An article with its signature, as the clusterer stores them."""
+    article_id = int(store.db["articles"].insert({"url": f"https://x.test/{when}"}).last_pk)
+    mh = signature(text, 4, 128)
+    store.db.execute(
+        "INSERT INTO article_signatures (article_id, signature) VALUES (?, ?)",
+        [article_id, to_bytes(mh)],
+    )
+    index.add(article_id, mh, when)
+    return article_id
 
 
-def test_signature_survives_storage():
+def test_copies_found_and_different_stories_not(tmp_path):
+    with Store(tmp_path / "d.db") as store:
+        index = CopyIndex(store, threshold=0.5, num_perm=128)
+        wire = _stored(store, index, WIRE, "2024-05-30T21:00:00+00:00")
+        other = _stored(store, index, OTHER, "2024-05-31T10:00:00+00:00")
+        since = "2024-05-28T00:00:00+00:00"
+        matches = index.matches(signature(EDITED, 4, 128), since)
+        assert [m.article_id for m in matches] == [wire] and matches[0].jaccard > 0.5
+        again = index.matches(signature(OTHER.replace("Friday", "Saturday"), 4, 128), since)
+        assert again[0].article_id == other
+        # outside the window (older than ``since``) nothing matches; evicted rows are gone
+        assert index.matches(signature(EDITED, 4, 128), "2024-05-31T00:00:00+00:00") == []
+        store.evict_copy_bands("2024-05-31T00:00:00+00:00")
+        assert index.matches(signature(EDITED, 4, 128), since) == []
+        assert store.copy_band_count() == index.bands  # the other article's bands remain
+
+
+def test_signature_survives_storage(tmp_path):
     mh = signature(WIRE, 4, 128)
     again = from_bytes(to_bytes(mh), 128)
     assert again.jaccard(mh) == 1.0
-    index = CopyIndex(threshold=0.5, num_perm=128)
-    index.add(7, again)
-    assert index.matches(signature(EDITED, 4, 128))[0].article_id == 7
+    with Store(tmp_path / "d.db") as store:
+        index = CopyIndex(store, threshold=0.5, num_perm=128)
+        assert index.keys(mh) == index.keys(again)  # band keys are stable across processes
+        article = _stored(store, index, WIRE, "2024-05-30T21:00:00+00:00")
+        found = index.matches(signature(EDITED, 4, 128), "2024-05-01T00:00:00+00:00")
+        assert found[0].article_id == article
