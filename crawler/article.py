@@ -13,7 +13,6 @@ from typing import Any
 from crawler.extract import Extracted
 from crawler.feeds import FeedEntry
 from crawler.language import detect_language
-from crawler.relevance import Scorer
 from crawler.urls import canonical_url, is_trustworthy_canonical, url_key
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -143,16 +142,6 @@ def from_entry(
     )
 
 
-def apply_relevance(article: Article, scorer: Scorer) -> Article:
-    """Score an article against the topics, in place."""
-    rel = scorer.score(article.title, article.summary, article.text)
-    article.relevant = rel.relevant
-    article.relevance_score = rel.score
-    article.matched_terms = rel.matched_terms
-    article.topics = rel.topics
-    return article
-
-
 def with_keys(url: str, forms: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """URL forms plus the variant key (AMP, mobile, www, scheme folded) of each, deduplicated."""
     out = list(forms)
@@ -161,23 +150,19 @@ def with_keys(url: str, forms: list[tuple[str, str]]) -> list[tuple[str, str]]:
             out.append((url_key(candidate), "key"))
         except ValueError:
             pass
-    seen: set[str] = set()
-    unique = []
-    for form, kind in out:
-        if form and form not in seen:
-            seen.add(form)
-            unique.append((form, kind))
-    return unique
+    return _unique(out)
 
 
 def _forms(forms: list[tuple[str, str]], entry: FeedEntry) -> list[tuple[str, str]]:
-    out = list(forms)
-    if entry.guid:
-        out.append((entry.guid, "guid"))
+    return _unique([*forms, *([(entry.guid, "guid")] if entry.guid else [])])
+
+
+def _unique(forms: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Non-empty forms, each once, the first kind it came with winning."""
     seen: set[str] = set()
     unique = []
-    for url, kind in out:
-        if url and url not in seen:
-            seen.add(url)
-            unique.append((url, kind))
+    for form, kind in forms:
+        if form and form not in seen:
+            seen.add(form)
+            unique.append((form, kind))
     return unique

@@ -107,7 +107,8 @@ class Clusterer:
         if latest is None:
             return
         span = max(self.copy_window, self.stories.window)
-        backfill = self.store.copy_band_count() == 0  # a database from before copy_bands
+        backfill = []  # a database from before copy_bands: index its copy window once
+        empty = self.store.copy_band_count() == 0
         for article_id, event_time, duplicate_of, story_id, sig in self.store.window_rows(
             (latest - span).isoformat()
         ):
@@ -116,10 +117,13 @@ class Clusterer:
             self.article_story[article_id] = story_id
             if sig is not None and when >= latest - self.copy_window:
                 self.copy_times[article_id] = when
-                if backfill:
-                    with self.store.db.atomic():
-                        mh = from_bytes(sig, self.cfg.num_perm)
-                        self.copies.add(article_id, mh, when.isoformat())
+                if empty:
+                    backfill.append((article_id, sig, when))
+        if backfill:
+            with self.store.db.atomic():
+                for article_id, sig, when in backfill:
+                    mh = from_bytes(sig, self.cfg.num_perm)
+                    self.copies.add(article_id, mh, when.isoformat())
         for story_id, centroid, last_time, size in self.store.story_states(
             (latest - self.stories.window).isoformat()
         ):

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
+from crawler.stories import parse_time
+
 ARTICLE_EXPORT = (
     "id", "url", "outlet", "title", "author", "published_at", "first_seen_at", "lang", "summary",
     "text", "word_count", "relevant", "relevance_score", "matched_terms", "duplicate_of",
@@ -61,19 +63,10 @@ def story_record(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def hours_between(start: str | None, end: str | None) -> float | None:
-    a, b = _time(start), _time(end)
+    a, b = parse_time(start), parse_time(end)
     if a is None or b is None:
         return None
     return round((b - a).total_seconds() / 3600, 2)
-
-
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def table(headers: list[str], rows: list[list[Any]], widths: dict[int, int] | None = None) -> str:
@@ -97,7 +90,7 @@ def _cell(value: Any, width: int | None) -> str:
 
 
 def short_time(value: str | None) -> str:
-    moment = _time(value)
+    moment = parse_time(value)
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
 

@@ -63,3 +63,24 @@ def test_signature_survives_storage(tmp_path):
         article = _stored(store, index, WIRE, "2024-05-30T21:00:00+00:00")
         found = index.matches(signature(EDITED, 4, 128), "2024-05-01T00:00:00+00:00")
         assert found[0].article_id == article
+
+
+def test_a_database_from_before_copy_bands_indexes_its_window_once(tmp_path):
+    """Copies are still found after an upgrade: the first run indexes the stored window."""
+    from crawler.config import Config
+    from crawler.importer import ImportRecord, run_import
+
+    def record(url: str, text: str, published: str) -> ImportRecord:
+        return ImportRecord(url=url, title="Biden and Kharkiv", text=text, published=published,
+                            outlet=url.split("/")[2])  # fmt: skip
+
+    with Store(tmp_path / "d.db") as store:
+        run_import(store, Config(), [record("https://reuters.test/a", WIRE, "2024-05-30T21:00Z")])
+        store.db.execute("DELETE FROM copy_bands")  # as a database migrated from before them
+        run_import(store, Config(), [record("https://yahoo.test/b", EDITED, "2024-05-30T22:00Z")])
+        rows = dict(store.db.execute("SELECT url, duplicate_of FROM articles").fetchall())
+        original = store.db.execute(
+            "SELECT id FROM articles WHERE url = 'https://reuters.test/a'"
+        ).fetchone()[0]
+        assert rows["https://yahoo.test/b"] == original
+        assert store.copy_band_count() == 2 * CopyIndex(store, 0.5, 128).bands
