@@ -98,6 +98,7 @@ class Clusterer:
         self._copies_evicted_at: datetime | None = None
         self._touched: set[int] = set()  # stories whose centroid changed since the last flush
         self.stories_new = 0
+        self.seq = int(store.meta("seq", "0") or 0)  # clustering order, for recluster's replay
         self._load_window()
 
     # -- state ---------------------------------------------------------------------------------
@@ -131,8 +132,15 @@ class Clusterer:
                 story_id, json.loads(centroid), parse_time(last_time) or latest, size
             )
 
+    def _next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
     def flush(self) -> None:
-        """Persist the centroids of the stories changed since the last flush (caller commits)."""
+        """Persist what changed since the last flush (caller commits): the stories' summaries and
+        centroids, once per story however many articles joined it, and the clustering order."""
+        self.store.set_meta("seq", str(self.seq))
+        self.store.refresh_stories(self._touched)
         states = []
         for story_id in sorted(self._touched):
             story = self.stories.stories.get(story_id)
@@ -227,9 +235,8 @@ class Clusterer:
             story_id=story_id,
             credited_source=credit,
             batch=batch,
+            seq=self._next_seq(),
         )
-        if story_id is not None:
-            self.store.refresh_story(story_id)
         return ClusterResult(article_id, duplicate_of, story_id, new_story, credit)
 
     def count_documents(self, all_counts: list[Counter[str]]) -> None:

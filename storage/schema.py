@@ -243,3 +243,14 @@ def m007_copy_bands(db: Database) -> None:
     db["copy_bands"].create_index(["key"])
     db["copy_bands"].create_index(["article_id"])
     db["copy_bands"].create_index(["event_time"])
+
+
+@migrations()
+def m008_story_timeline_index(db: Database) -> None:
+    """A story's summary (first report, outlets, languages, credits) is read from this index alone,
+    never from the article rows with their texts; it also serves every lookup by story_id."""
+    db.execute(
+        "CREATE INDEX idx_articles_story_timeline ON articles"
+        " (story_id, event_time, id, outlet, lang, credited_source)"
+    )
+    db.execute("DROP INDEX IF EXISTS idx_articles_story_id")

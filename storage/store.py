@@ -431,14 +431,13 @@ class Store:
         story_id: int | None,
         credited_source: str | None,
         batch: int,
+        seq: int,
     ) -> None:
         if signature is not None:
             self.db.execute(
                 "INSERT OR REPLACE INTO article_signatures (article_id, signature) VALUES (?, ?)",
                 [article_id, signature],
             )
-        seq = int(self.meta("seq", "0") or 0) + 1
-        self.set_meta("seq", str(seq))
         self.db.execute(
             "UPDATE articles SET duplicate_of = ?, story_id = ?, credited_source = ?,"
             " event_time = ?, clustered_at = ?, cluster_seq = ?, cluster_batch = ? WHERE id = ?",
@@ -485,39 +484,61 @@ class Store:
         )
         return int(cursor.lastrowid)
 
-    def refresh_story(self, story_id: int) -> None:
-        """Recompute a story's summary columns from its articles (one indexed query)."""
-        rows = self.db.execute(
-            "SELECT id, outlet, title, lang, credited_source, event_time FROM articles"
-            " WHERE story_id = ? ORDER BY event_time, id",
-            [story_id],
-        ).fetchall()
-        if not rows:
-            self.db.execute("DELETE FROM stories WHERE id = ?", [story_id])
-            return
-        first = rows[0]
-        credits: dict[str, int] = {}
-        for row in rows:
-            if row[4]:
-                credits[row[4]] = credits.get(row[4], 0) + 1
-        credited = max(sorted(credits), key=lambda k: credits[k]) if credits else None
-        self.db.execute(
+    def refresh_stories(self, story_ids: Iterable[int]) -> None:
+        """Recompute the summary columns of these stories from their articles: one query over
+        the story timeline index, which holds every column needed but the first headline."""
+        ids = sorted(set(story_ids))
+        for start in range(0, len(ids), 500):
+            self._refresh_stories(ids[start : start + 500])
+
+    def _refresh_stories(self, ids: list[int]) -> None:
+        marks = ",".join("?" * len(ids))
+        timelines: dict[int, list[tuple[Any, ...]]] = {}
+        for row in self.db.execute(
+            "SELECT story_id, id, outlet, lang, credited_source, event_time FROM articles"
+            f" INDEXED BY idx_articles_story_timeline WHERE story_id IN ({marks})"
+            " ORDER BY story_id, event_time, id",
+            ids,
+        ):
+            timelines.setdefault(row[0], []).append(row[1:])
+        gone = [sid for sid in ids if sid not in timelines]
+        self.db.conn.executemany("DELETE FROM stories WHERE id = ?", [(sid,) for sid in gone])
+        firsts = [rows[0][0] for rows in timelines.values()]
+        titles = dict(
+            self.db.execute(
+                f"SELECT id, title FROM articles WHERE id IN ({','.join('?' * len(firsts))})",
+                firsts,
+            ).fetchall()
+        )
+        updates = []
+        now = now_iso()
+        for story_id, rows in timelines.items():
+            first = rows[0]
+            credits: dict[str, int] = {}
+            for row in rows:
+                if row[3]:
+                    credits[row[3]] = credits.get(row[3], 0) + 1
+            credited = max(sorted(credits), key=lambda k: credits[k]) if credits else None
+            updates.append(
+                (
+                    titles.get(first[0]),
+                    first[4],
+                    rows[-1][4],
+                    first[1],
+                    first[0],
+                    credited,
+                    len(rows),
+                    len({r[1] for r in rows if r[1]}),
+                    len({r[2] for r in rows if r[2]}),
+                    now,
+                    story_id,
+                )
+            )
+        self.db.conn.executemany(
             "UPDATE stories SET title = ?, first_seen_at = ?, last_seen_at = ?, origin_outlet = ?,"
             " origin_article_id = ?, credited_source = ?, article_count = ?, outlet_count = ?,"
             " lang_count = ?, updated_at = ? WHERE id = ?",
-            [
-                first[2],
-                first[5],
-                rows[-1][5],
-                first[1],
-                first[0],
-                credited,
-                len(rows),
-                len({r[1] for r in rows if r[1]}),
-                len({r[3] for r in rows if r[3]}),
-                now_iso(),
-                story_id,
-            ],
+            updates,
         )
 
     def reset_clustering(self) -> None:
