@@ -138,10 +138,17 @@ AFTER = [
 ]  # fmt: skip
 
 
+# How far before and after a name an attribution can reach: the longest phrase plus up to three
+# words before it ("laut einem Bericht des US-Magazins Politico"), a phrase after it.
+REACH_BEFORE = 160
+REACH_AFTER = 60
+
+
 @dataclass
 class Gazetteer:
     pattern: re.Pattern[str]
     canonical: dict[str, str]  # lower-cased spelling -> canonical name
+    names: re.Pattern[str]  # the spellings alone: where an attribution can be
 
 
 def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
@@ -168,7 +175,23 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
         rf"|(?:\((?P<w>{alternation})\)\s*[-–—])",
         re.IGNORECASE,
     )
-    return Gazetteer(pattern, canonical)
+    names_only = re.compile(rf"(?<!\w)(?:{alternation})\b", re.IGNORECASE)
+    return Gazetteer(pattern, canonical, names_only)
+
+
+def _windows(text: str, gazetteer: Gazetteer) -> list[tuple[int, int]]:
+    """Stretches of the text around mentions of a known name, overlapping ones merged.
+
+    Every attribution contains a name, so the full pattern (slow: it tries every phrase at
+    every position) only has to run here; the names alone are found by a fast scan."""
+    spans: list[tuple[int, int]] = []
+    for m in gazetteer.names.finditer(text):
+        start, end = max(0, m.start() - REACH_BEFORE), m.end() + REACH_AFTER
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return spans
 
 
 def credited_source(
@@ -179,7 +202,13 @@ def credited_source(
         return None
     own = (own_outlet or "").lower()
     wire = None
-    for match in gazetteer.pattern.finditer(text[:limit]):
+    text = text[:limit]
+    matches = (
+        match
+        for start, end in _windows(text, gazetteer)
+        for match in gazetteer.pattern.finditer(text, start, end)
+    )
+    for match in matches:
         spelled = match.group("b") or match.group("a") or match.group("w")
         name = gazetteer.canonical.get(spelled.lower())
         if not name:

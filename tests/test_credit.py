@@ -64,3 +64,19 @@ def test_outlets_from_feeds_yaml_are_known():
         credited_source("Wie der Rhein-Kurier berichtet, ist das so.", "Bild", GAZ)
         == "Rhein-Kurier"
     )
+
+
+def test_attribution_deep_in_a_long_text_among_bare_mentions():
+    """The phrase scan runs only around mentions of names: a bare mention early on, a wire
+    dateline of the article's own agency and an attribution 2,000 characters in must give the
+    attribution, with the longest phrase-to-name distance the pattern allows."""
+    filler = "Officials met again on Tuesday to discuss the aid package. " * 35
+    text = (
+        "(Reuters) - Bloomberg staff attended the briefing. "
+        + filler
+        + "Laut einem Bericht des US-Magazins Politico hat Biden zugestimmt."
+    )
+    assert len(text) > 2000
+    assert credited_source(text, "Reuters", GAZ) == "Politico"
+    assert credited_source(text[:-70], "Reuters", GAZ) is None
+    assert credited_source(text[:-70], "Tagesschau", GAZ) == "Reuters"
