@@ -9,7 +9,6 @@ state of the time window before it, and the result is written back to its row. T
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 from collections import Counter
@@ -21,7 +20,15 @@ from functools import lru_cache
 from crawler.config import Config
 from crawler.credit import Gazetteer, build_gazetteer, credited_source
 from crawler.dedup import CopyIndex, from_bytes, signature, to_bytes
-from crawler.stories import FeatureWeights, StoryIndex, parse_time, raw_features, vectorize
+from crawler.stories import (
+    FeatureWeights,
+    StoryIndex,
+    pack_centroid,
+    parse_time,
+    raw_features,
+    unpack_centroid,
+    vectorize,
+)
 from storage import Store
 
 EPOCH = "1970-01-01T00:00:00+00:00"
@@ -129,7 +136,7 @@ class Clusterer:
             (latest - self.stories.window).isoformat()
         ):
             self.stories.restore(
-                story_id, json.loads(centroid), parse_time(last_time) or latest, size
+                story_id, unpack_centroid(centroid), parse_time(last_time) or latest, size
             )
 
     def _next_seq(self) -> int:
@@ -145,8 +152,14 @@ class Clusterer:
         for story_id in sorted(self._touched):
             story = self.stories.stories.get(story_id)
             if story is not None:
-                centroid = json.dumps(story.centroid, separators=(",", ":"))
-                states.append((story_id, centroid, story.last_time.isoformat(), story.size))
+                states.append(
+                    (
+                        story_id,
+                        pack_centroid(story.centroid),
+                        story.last_time.isoformat(),
+                        story.size,
+                    )
+                )
         self.store.save_story_states(states)
         self._touched.clear()
 

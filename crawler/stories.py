@@ -16,9 +16,11 @@ the archive, and memory is bounded by the window.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -283,6 +285,25 @@ class StoryIndex:
         story.norm, story.norm_independent = math.sqrt(max(sq, 0.0)), math.sqrt(max(sq_ind, 0.0))
         story.size += 1
         story.last_time = max(story.last_time, when)
+
+
+def pack_centroid(centroid: dict[str, float]) -> bytes:
+    """A centroid as stored between runs: its feature names, then their float64 weights. Several
+    times faster to read back than JSON, which matters because every run restores the window."""
+    names = "\x1f".join(centroid).encode("utf-8")
+    return len(names).to_bytes(4, "little") + names + array("d", centroid.values()).tobytes()
+
+
+def unpack_centroid(blob: bytes | str) -> dict[str, float]:
+    """The inverse of :func:`pack_centroid`; also reads the JSON of databases from before it."""
+    if isinstance(blob, str):
+        return {str(k): float(v) for k, v in json.loads(blob).items()}
+    size = int.from_bytes(blob[:4], "little")
+    if not size:
+        return {}
+    values = array("d")
+    values.frombytes(blob[4 + size :])
+    return dict(zip(blob[4 : 4 + size].decode("utf-8").split("\x1f"), values, strict=True))
 
 
 def parse_time(value: str | None) -> datetime | None:

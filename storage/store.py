@@ -371,15 +371,15 @@ class Store:
     def copy_band_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM copy_bands").fetchone()[0])
 
-    def save_story_states(self, states: Iterable[tuple[int, str, str, int]]) -> None:
-        """(story_id, centroid JSON, last_time, size) of stories whose centroid changed."""
+    def save_story_states(self, states: Iterable[tuple[int, bytes, str, int]]) -> None:
+        """(story_id, packed centroid, last_time, size) of stories whose centroid changed."""
         self.db.conn.executemany(
             "INSERT OR REPLACE INTO story_state (story_id, centroid, last_time, size)"
             " VALUES (?, ?, ?, ?)",
             list(states),
         )
 
-    def story_states(self, since: str) -> list[tuple[int, str, str, int]]:
+    def story_states(self, since: str) -> list[tuple[int, bytes | str, str, int]]:
         return self.db.execute(
             "SELECT story_id, centroid, last_time, size FROM story_state WHERE last_time >= ?",
             [since],

@@ -9,9 +9,11 @@ import pytest
 from crawler.stories import (
     FeatureWeights,
     StoryIndex,
+    pack_centroid,
     raw_features,
     skeleton,
     transliterate,
+    unpack_centroid,
     vectorize,
 )
 
@@ -60,6 +62,15 @@ def test_story_index_assigns_joins_and_expires():
     assert index.assign(c, t0 + timedelta(hours=3)).story_id is None
     # a week later the story is no longer active
     assert index.assign(b, t0 + timedelta(days=7)).story_id is None and not index.stories
+
+
+def test_centroids_round_trip_packed_and_from_json():
+    centroid = {"E:hrkv": 0.5, "W:удары": 1.25, "A:ATACMS": 3.0e-7, "N:2024": 2.0}
+    assert unpack_centroid(pack_centroid(centroid)) == centroid
+    assert list(unpack_centroid(pack_centroid(centroid))) == list(centroid)
+    assert unpack_centroid(pack_centroid({})) == {}
+    # story_state rows written before the packed form held JSON
+    assert unpack_centroid('{"E:hrkv": 0.5, "N:2024": 2}') == {"E:hrkv": 0.5, "N:2024": 2.0}
 
 
 def test_bcubed():
