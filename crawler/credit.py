@@ -142,6 +142,7 @@ AFTER = [
 # words before it ("laut einem Bericht des US-Magazins Politico"), a phrase after it.
 REACH_BEFORE = 160
 REACH_AFTER = 60
+_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -149,6 +150,7 @@ class Gazetteer:
     pattern: re.Pattern[str]
     canonical: dict[str, str]  # lower-cased spelling -> canonical name
     names: re.Pattern[str]  # the spellings alone: where an attribution can be
+    first_words: frozenset[str]  # lower-cased first word of every spelling
 
 
 def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
@@ -176,16 +178,23 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
         re.IGNORECASE,
     )
     names_only = re.compile(rf"(?<!\w)(?:{alternation})\b", re.IGNORECASE)
-    return Gazetteer(pattern, canonical, names_only)
+    first_words = frozenset(w[0] for w in (_WORD.findall(n) for n in canonical) if w)
+    return Gazetteer(pattern, canonical, names_only, first_words)
 
 
 def _windows(text: str, gazetteer: Gazetteer) -> list[tuple[int, int]]:
     """Stretches of the text around mentions of a known name, overlapping ones merged.
 
     Every attribution contains a name, so the full pattern (slow: it tries every phrase at
-    every position) only has to run here; the names alone are found by a fast scan."""
+    every position) only has to run here. Names are found word by word: a set lookup of each
+    word, and the names pattern tried only where a name's first word stands."""
     spans: list[tuple[int, int]] = []
-    for m in gazetteer.names.finditer(text):
+    for word in _WORD.finditer(text):
+        if word.group().lower() not in gazetteer.first_words:
+            continue
+        m = gazetteer.names.match(text, word.start())
+        if m is None:
+            continue
         start, end = max(0, m.start() - REACH_BEFORE), m.end() + REACH_AFTER
         if spans and start <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(spans[-1][1], end))
