@@ -24,6 +24,7 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -100,23 +101,25 @@ def raw_features(title: str | None, text: str | None, weights: FeatureWeights) -
     """Term counts of an article: E: name skeletons, A: acronyms, N: numbers, W: word stems."""
     counts: Counter[str] = Counter()
     for part, repeat in ((title or "", weights.title_repeat), ((text or "")[:6000], 1)):
-        for tok in _TOKEN.findall(part):
-            for feature in _token_features(tok):
-                counts[feature] += repeat
+        features = [f for tok in _TOKEN.findall(part) for f in _token_features(tok)]
+        counts.update(features * repeat)  # Counter.update counts in C
     return counts
 
 
-def _token_features(tok: str) -> list[str]:
+@lru_cache(maxsize=200_000)
+def _token_features(tok: str) -> tuple[str, ...]:
+    """Features of one token. Cached: news vocabulary repeats, and transliterating a name into
+    its skeleton is the costly part of featurising an article."""
     if tok.isdigit():
         value = tok.lstrip("0")
-        return [f"N:{value}"] if len(value) >= 2 else []
+        return (f"N:{value}",) if len(value) >= 2 else ()
     if not tok.isalpha():  # letters with digits (S300, F16) or underscores
-        return [f"A:{transliterate(tok).upper()}"] if len(tok) >= 3 else []
+        return (f"A:{transliterate(tok).upper()}",) if len(tok) >= 3 else ()
     if len(tok) >= 2 and tok.isupper():
         acronym = transliterate(tok).upper()
-        return [f"A:{ACRONYMS.get(acronym, acronym)}"]
+        return (f"A:{ACRONYMS.get(acronym, acronym)}",)
     if len(tok) < 4:
-        return []
+        return ()
     features = [f"W:{tok.lower()[:6]}"]
     if tok[0].isupper():
         skel = skeleton(tok)
@@ -124,7 +127,7 @@ def _token_features(tok: str) -> list[str]:
             features.append(f"E:{skel[:4]}")
             if len(skel) > 3:
                 features.append(f"E:{skel[:3]}")
-    return features
+    return tuple(features)
 
 
 def is_language_independent(feature: str) -> bool:
