@@ -15,60 +15,21 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 
 from crawler.config import Config
-from crawler.credit import Gazetteer, build_gazetteer, credited_source
-from crawler.dedup import CopyIndex, from_bytes, signature, to_bytes
+from crawler.dedup import CopyIndex, from_bytes, to_bytes
+from crawler.features import Precomputed, gazetteer, precompute, precompute_args
 from crawler.stories import (
     FeatureWeights,
     StoryIndex,
     pack_centroid,
     parse_time,
-    raw_features,
     unpack_centroid,
     vectorize,
 )
 from storage import Store
 
 EPOCH = "1970-01-01T00:00:00+00:00"
-
-
-@lru_cache(maxsize=4)
-def _gazetteer(outlets: tuple[str, ...]) -> Gazetteer:
-    return build_gazetteer(outlets)
-
-
-def precompute(
-    rows: list[tuple[int, str | None, str | None, str | None, str | None]],
-    lead_words: int,
-    shingle_words: int,
-    num_perm: int,
-    outlets: tuple[str, ...],
-) -> list[tuple[int, dict[str, int], bytes | None, str | None]]:
-    """The per-article, order-independent part of clustering: features, MinHash signature and
-    credited source of (id, title, summary, text, outlet) rows. Module-level so a process pool
-    can run it on large batches while the main process assigns stories in order."""
-    weights = FeatureWeights()
-    out = []
-    for article_id, title, summary, text, outlet in rows:
-        body = text or summary or ""
-        lead = " ".join(body.split()[:lead_words]) if lead_words else body
-        mh = signature(body, shingle_words, num_perm)
-        credit = credited_source(f"{title or ''}. {body}", outlet, _gazetteer(outlets))
-        counts = raw_features(title, lead, weights)
-        out.append((article_id, dict(counts), to_bytes(mh) if mh is not None else None, credit))
-    return out
-
-
-def precompute_args(config: Config) -> tuple[int, int, int, tuple[str, ...]]:
-    """The arguments :func:`precompute` takes after the rows, from the configuration."""
-    cfg = config.clustering
-    outlets = tuple(sorted({f.outlet for _, f in config.sources()}))
-    return cfg.story_lead_words, cfg.shingle_words, cfg.num_perm, outlets
-
-
-Precomputed = tuple[dict[str, int], bytes | None, str | None]
 
 
 @dataclass
@@ -86,7 +47,7 @@ class Clusterer:
         self.cfg = config.clustering
         self.weights = FeatureWeights()
         self.outlets = precompute_args(config)[3]
-        self.gazetteer = _gazetteer(self.outlets)
+        self.gazetteer = gazetteer(self.outlets)
         self.parallel_batch = config.clustering.parallel_batch
         self._pre: dict[int, tuple[dict[str, int], bytes | None, str | None]] = {}
         self.copy_window = timedelta(days=self.cfg.copy_window_days)

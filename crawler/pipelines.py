@@ -16,48 +16,15 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from w3lib.encoding import html_to_unicode
 
 from crawler import article as articles
 from crawler import redisqueue
-from crawler.clusterer import Clusterer, Precomputed, precompute, precompute_args
-from crawler.extract import Extracted, extract
+from crawler.clusterer import Clusterer
+from crawler.features import Precomputed, precompute_args
+from crawler.pages import PageItem, process_page, warm_up
 from crawler.rescore import score_pending
-from crawler.spiders.base import PageItem
 
 log = logging.getLogger(__name__)
-
-
-def process_page(item: PageItem, cluster_args: tuple[Any, ...] | None) -> articles.Article:
-    """Everything CPU-bound about one page, in a pool worker: extract the text and metadata,
-    merge them with the feed entry (language detection included) and, given the clustering
-    arguments, the order-independent part of clustering (features, MinHash, credit)."""
-    try:
-        # what Scrapy's response.text does: the HTTP charset, else the page's, else a guess
-        _, html = html_to_unicode(item.content_type, item.body)
-        extracted = extract(html, item.url)
-    except Exception as exc:  # a page that breaks the extractor must not stop the crawl
-        log.warning("extraction failed for %s: %s", item.url, exc)
-        extracted = Extracted()
-    article = articles.from_page(
-        page_url=item.url,
-        extracted=extracted,
-        entry=item.entry,
-        feed_name=item.feed_name,
-        outlet=item.outlet,
-        feed_lang=item.feed_lang,
-        status=item.status,
-        url_forms=item.url_forms,
-    )
-    if cluster_args is not None:
-        row = (0, article.title, article.summary, article.text, article.outlet)
-        article.precomputed = precompute([row], *cluster_args)[0][1:]
-    return article
-
-
-def _warm_up() -> None:
-    """Import the extraction stack in a fresh worker while the feeds are still being fetched."""
-    extract("<html><body><p>warm</p></body></html>")
 
 
 class ExtractPipeline:
@@ -83,7 +50,7 @@ class ExtractPipeline:
                 self.workers, mp_context=multiprocessing.get_context("spawn")
             )
             for _ in range(self.workers):
-                self.pool.submit(_warm_up)
+                self.pool.submit(warm_up, self.cluster_args)
 
     def close_spider(self, spider: Any = None) -> None:
         if self.pool is not None:

@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 from crawler import article as articles
 from crawler.config import Config, FeedConfig, load_config
 from crawler.feeds import FeedEntry, FeedError, parse_feed
+from crawler.pages import PageItem
 from crawler.schedule import (
     failure_interval,
     iso_after,
@@ -56,21 +57,6 @@ class Source:
     lang: str | None
     poll_every: float | None
     state: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class PageItem:
-    """A fetched article page on its way to extraction."""
-
-    url: str  # where the page was finally served from
-    body: bytes  # as served: decoding happens in the extraction worker, off the reactor
-    content_type: str | None
-    status: int
-    entry: FeedEntry
-    feed_name: str
-    outlet: str
-    feed_lang: str | None
-    url_forms: list[tuple[str, str]]
 
 
 def describe_failure(failure: Failure) -> tuple[int | None, str, Response | None]:
