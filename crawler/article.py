@@ -7,7 +7,7 @@ feed data fills whatever the page lacks, so an article is never poorer than its 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from crawler.extract import Extracted
@@ -50,10 +50,11 @@ class Article:
     precomputed: tuple[Any, ...] | None = None
 
     def row(self) -> dict[str, Any]:
-        data = asdict(self)
-        for transient in ("url_forms", "id", "precomputed"):
-            data.pop(transient)
-        return data
+        """The stored columns (a shallow copy: ``asdict`` would deep-copy every value)."""
+        return {name: getattr(self, name) for name in _STORED}
+
+
+_STORED = tuple(f.name for f in fields(Article) if f.name not in ("url_forms", "id", "precomputed"))
 
 
 def word_count(text: str | None) -> int:

@@ -204,18 +204,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         result = run_distributed(options, RedisOptions(args.redis))
         print(result.summary(), flush=True)
         return result.exit_code
-    result = run_crawl(
-        CrawlOptions(
-            db=db,
-            feeds=feeds,
-            only=args.only,
-            max_articles=args.max_articles,
-            poll_all=args.all,
-            verbosity=_verbosity(args),
-            progress=sys.stderr.isatty() and not args.quiet,
-            overrides=dict(args.set),
-        )
-    )
+    result = run_crawl(options)
     print(result.summary(), flush=True)
     return result.exit_code
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -18,7 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler import article as articles
-from crawler import redisqueue
+from crawler import pool, redisqueue
 from crawler.clusterer import Clusterer
 from crawler.features import Precomputed, precompute_args
 from crawler.pages import PageItem, process_page, warm_up
@@ -33,8 +31,7 @@ class ExtractPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        workers = crawler.settings.getint("NEWSMON_EXTRACT_PROCESSES")
-        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        self.workers = pool.worker_count(crawler.settings.getint("NEWSMON_EXTRACT_PROCESSES"))
         self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -44,12 +41,9 @@ class ExtractPipeline:
     def open_spider(self, spider: Any = None) -> None:
         config = self.crawler.spider.config
         self.cluster_args = precompute_args(config) if config is not None else None
-        if self.workers > 1:
-            # spawn: never fork a process that runs a reactor and threads.
-            self.pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
-            for _ in range(self.workers):
+        self.pool = pool.take(self.workers)  # started early by ``newsmon crawl``, or now
+        if self.pool is not None:
+            for _ in range(self.workers):  # the gazetteer of this crawl's outlets
                 self.pool.submit(warm_up, self.cluster_args)
 
     def close_spider(self, spider: Any = None) -> None:

@@ -1,4 +1,9 @@
-"""Run one crawl in this process: lock, Scrapy, and the summary line cron mails to the user."""
+"""Run one crawl in this process: lock, Scrapy, and the summary line cron mails to the user.
+
+Scrapy is imported inside the functions, after the configuration is checked and the lock taken:
+a crawl that cannot run says so at once, and one that can has its extraction workers starting
+(:mod:`crawler.pool`) while this process imports Scrapy.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,19 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
-
+from crawler import pool
+from crawler import settings as defaults
 from crawler.config import ConfigError, load_config
-from crawler.discover import Discovered
-from crawler.extensions import COUNTS, run_counts
 from crawler.feeds import FeedError
 from crawler.lock import CrawlLock
 from crawler.relevance import compile_topics
-from crawler.spiders.discover import DiscoverSpider
-from crawler.spiders.newsmon import NewsmonSpider
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
+    from crawler.discover import Discovered
 
 
 @dataclass
@@ -54,6 +59,8 @@ class CrawlResult:
 
 
 def scrapy_settings(options: CrawlOptions) -> Settings:
+    from scrapy.settings import Settings
+
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     level = {-1: "ERROR", 0: "ERROR", 1: "INFO"}.get(options.verbosity, "DEBUG")
@@ -89,12 +96,23 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
         )
     started = time.monotonic()
     with CrawlLock(options.db):
-        process = CrawlerProcess(scrapy_settings(options))
-        logging.getLogger("scrapy").propagate = True
-        crawler = process.create_crawler(NewsmonSpider)
-        process.crawl(crawler)
-        process.start()
-        stats = crawler.stats.get_stats() if crawler.stats else {}
+        overrides = options.overrides or {}
+        setting = overrides.get("NEWSMON_EXTRACT_PROCESSES", defaults.NEWSMON_EXTRACT_PROCESSES)
+        pool.start(pool.worker_count(int(setting)))
+        try:
+            from scrapy.crawler import CrawlerProcess
+
+            from crawler.extensions import run_counts
+            from crawler.spiders.newsmon import NewsmonSpider
+
+            process = CrawlerProcess(scrapy_settings(options))
+            logging.getLogger("scrapy").propagate = True
+            crawler = process.create_crawler(NewsmonSpider)
+            process.crawl(crawler)
+            process.start()
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+        finally:
+            pool.discard()  # a pool the crawl never took (it failed before opening)
     status = str(stats.get("newsmon/status") or "failed")
     return CrawlResult(status=status, counts=run_counts(stats), seconds=time.monotonic() - started)
 
@@ -102,6 +120,11 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
 def discover_feed(url: str, overrides: dict[str, Any] | None = None) -> Discovered:
     """Fetch ``url`` with Scrapy and return the feed it is or announces; raises FeedError with
     one line saying what went wrong."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from crawler.spiders.discover import DiscoverSpider
+
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict(
@@ -145,6 +168,7 @@ def _redis(options: RedisOptions) -> Any:
 
 def run_distributed(options: CrawlOptions, redis_options: RedisOptions) -> CrawlResult:
     """The writer of a distributed crawl: due sources out to the workers, results into SQLite."""
+    from crawler.extensions import COUNTS
     from crawler.writer import run_writer
     from storage import Store
 
@@ -173,6 +197,8 @@ def run_worker(
     options: CrawlOptions, redis_options: RedisOptions, idle_exit: float
 ) -> dict[str, Any]:
     """One distributed crawl worker, until ``idle_exit`` quiet seconds (0: until stopped)."""
+    from scrapy.crawler import CrawlerProcess
+
     from crawler.spiders.worker import WorkerSpider
 
     _redis(redis_options)  # a clear error now rather than a traceback from inside Scrapy

@@ -178,7 +178,14 @@ class Store:
             if article_id is None:
                 record["first_seen_at"] = article.get("first_seen_at") or now
                 record["updated_at"] = now
-                article_id = int(self.db["articles"].insert(record).last_pk)
+                columns = list(record)  # plain SQL: sqlite-utils' insert re-reads the table
+                article_id = int(
+                    self.db.execute(
+                        f"INSERT INTO articles ({', '.join(columns)})"
+                        f" VALUES ({', '.join('?' * len(columns))})",
+                        [record[c] for c in columns],
+                    ).lastrowid
+                )
                 status = "new"
             else:
                 old = self.db.execute(
