@@ -340,9 +340,9 @@ class Store:
         ).fetchall()
 
     def save_copy_bands(self, article_id: int, when: str, keys: list[tuple[int, int]]) -> None:
-        self.db.execute("DELETE FROM copy_bands WHERE article_id = ?", [article_id])
-        self.db.conn.executemany(
-            "INSERT INTO copy_bands (band, key, article_id, event_time) VALUES (?, ?, ?, ?)",
+        self.db.conn.executemany(  # an article is banded once per clustering (recluster empties)
+            "INSERT OR REPLACE INTO copy_bands (band, key, article_id, event_time)"
+            " VALUES (?, ?, ?, ?)",
             [(band, key, article_id, when) for band, key in keys],
         )
 
