@@ -247,28 +247,49 @@ def _locked_store(db: Path) -> Iterator[Store]:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from crawler.config import load_config
-    from crawler.importer import ImportError_, parse_lines, run_import
+    from crawler.importer import ImportError_, parse_lines, run_import, validate
     from crawler.relevance import compile_topics
 
     db, feeds = _paths(args)
     config = load_config(feeds)
     compile_topics(config.topics)
-    try:
-        if args.file == "-":
-            records = parse_lines(sys.stdin, "stdin")
-        else:
-            with open(args.file, encoding="utf-8") as handle:
-                records = parse_lines(handle, args.file)
-    except FileNotFoundError:
-        raise UsageError(f"{args.file}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{args.file}: not UTF-8 text ({exc.reason})") from None
-    except ImportError_ as exc:
-        raise UsageError(str(exc)) from None
-    with contextmanager(_locked_store)(db) as store:
-        result = run_import(store, config, records)
+    with _import_source(args.file) as (handle, name):
+        try:
+            validate(handle, name)  # the whole file first: a bad line imports nothing
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{name}: not UTF-8 text ({exc.reason})") from None
+        except ImportError_ as exc:
+            raise UsageError(str(exc)) from None
+        handle.seek(0)
+        with contextmanager(_locked_store)(db) as store:
+            result = run_import(store, config, parse_lines(handle, name))
     print(result.summary())
     return EXIT_OK
+
+
+@contextmanager
+def _import_source(path: str) -> Iterator[tuple[Any, str]]:
+    """The import file opened for two passes; standard input is spooled to a temporary file."""
+    import shutil
+    import tempfile
+
+    if path == "-":
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+            try:
+                shutil.copyfileobj(sys.stdin, spool)
+            except UnicodeDecodeError as exc:
+                raise UsageError(f"stdin: not UTF-8 text ({exc.reason})") from None
+            spool.seek(0)
+            yield spool, "stdin"
+        return
+    try:
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory") from None
+    with handle:
+        yield handle, path
 
 
 def cmd_recluster(args: argparse.Namespace) -> int:

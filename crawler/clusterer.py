@@ -282,7 +282,9 @@ class Clusterer:
     def process_pending(self, known: dict[int, Precomputed] | None = None) -> int:
         """Every stored article not yet clustered (an import, a crawl that died), oldest first."""
         ids = self.store.pending_cluster_ids()
-        self.process_batch(ids, known=known)
+        size = self.cfg.max_batch
+        for start in range(0, len(ids), size):
+            self.process_batch(ids[start : start + size], known=known)
         return len(ids)
 
 
@@ -299,9 +301,10 @@ def recluster(store: Store, config: Config) -> tuple[int, int]:
         clusterer = Clusterer(store, config)
         group: list[int] = []
         current: object = None
+        size = config.clustering.max_batch
         for article_id, batch in order:
             key = batch if batch is not None else "never clustered"
-            if group and key != current:
+            if group and (key != current or (batch is None and len(group) >= size)):
                 clusterer.process_batch(group)
                 group = []
             group.append(article_id)

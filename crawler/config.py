@@ -155,6 +155,9 @@ class ClusteringConfig(_Strict):
     story_lead_words: int = Field(default=120, ge=0)
     # batches at least this large (imports, recluster) compute features on every core; 0: never
     parallel_batch: int = Field(default=5000, ge=0)
+    # a backlog larger than this (a large import) is clustered in batches of this many, oldest
+    # first, so memory stays bounded by the batch, not by the backlog
+    max_batch: int = Field(default=20000, ge=100)
 
 
 class Config(_Strict):

@@ -3,13 +3,19 @@
 The whole file is validated before anything is written: a bad line is reported with its number
 and nothing is imported, so a user fixes the file and reruns, and a rerun of the same file stores
 nothing twice (articles are keyed by canonical URL like crawled ones).
+
+The file is read twice, a line at a time (validate, then store in transactions of
+``STORE_CHUNK`` lines), so an archive of millions of articles never sits in memory; standard input
+is spooled to a temporary file for the second pass. Clustering then takes the new articles in
+publication order whatever order the file had. An import killed while storing leaves whole
+chunks; a rerun stores the rest, and the next import or crawl scores and clusters everything.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -74,8 +80,11 @@ class ImportResult:
         )
 
 
-def parse_lines(lines: Iterable[str], name: str = "input") -> list[ImportRecord]:
-    records = []
+STORE_CHUNK = 1000  # lines stored per transaction
+
+
+def parse_lines(lines: Iterable[str], name: str = "input") -> Iterator[ImportRecord]:
+    """The records of a JSON-lines file, one at a time; ImportError_ names the first bad line."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -86,45 +95,70 @@ def parse_lines(lines: Iterable[str], name: str = "input") -> list[ImportRecord]
         if not isinstance(data, dict):
             raise ImportError_(f"{name}:{number}: expected a JSON object")
         try:
-            records.append(ImportRecord.model_validate(data))
+            record = ImportRecord.model_validate(data)
         except ValidationError as exc:
             err = exc.errors()[0]
             field = ".".join(str(p) for p in err["loc"]) or "(record)"
             message = "is required" if err["type"] == "missing" else err["msg"]
             message = message.removeprefix("Value error, ")
             raise ImportError_(f"{name}:{number}: {field}: {message}") from None
-    return records
+        yield record
 
 
-def run_import(store: Store, config: Config, records: list[ImportRecord]) -> ImportResult:
+def validate(lines: Iterable[str], name: str = "input") -> int:
+    """Check every line, keeping none; the number of records."""
+    return sum(1 for _ in parse_lines(lines, name))
+
+
+def run_import(store: Store, config: Config, records: Iterable[ImportRecord]) -> ImportResult:
+    """Store, score and cluster already validated records (see :func:`validate`)."""
     started = time.monotonic()
     counts = {"new": 0, "updated": 0, "unchanged": 0}
-    for record in sorted(records, key=lambda r: r.published):
-        article = Article(
-            url=record.url,
-            outlet=record.outlet,
-            title=record.title,
-            author=record.author,
-            published_at=record.published,
-            lang=detect_language(record.text or record.summary, declared=record.lang),
-            summary=record.summary,
-            text=record.text,
-            word_count=word_count(record.text),
-            feed=record.feed,
-            source="import",
-        )
-        row = article.row()
-        row["first_seen_at"] = record.published
-        status, _ = store.save_article(row, with_keys(record.url, []))
-        counts[status] += 1
+    read = 0
+    for chunk in _chunks(records, STORE_CHUNK):
+        with store.db.atomic():
+            for record in chunk:
+                counts[_store(store, record)] += 1
+        read += len(chunk)
     score_pending(store, config)  # in batches: one FTS5 query per term, not per article
     clusterer = Clusterer(store, config)
     clusterer.process_pending()
     return ImportResult(
-        read=len(records),
+        read=read,
         new=counts["new"],
         updated=counts["updated"],
         unchanged=counts["unchanged"],
         stories_new=clusterer.stories_new,
         seconds=time.monotonic() - started,
     )
+
+
+def _chunks(records: Iterable[ImportRecord], size: int) -> Iterator[list[ImportRecord]]:
+    chunk: list[ImportRecord] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _store(store: Store, record: ImportRecord) -> str:
+    article = Article(
+        url=record.url,
+        outlet=record.outlet,
+        title=record.title,
+        author=record.author,
+        published_at=record.published,
+        lang=detect_language(record.text or record.summary, declared=record.lang),
+        summary=record.summary,
+        text=record.text,
+        word_count=word_count(record.text),
+        feed=record.feed,
+        source="import",
+    )
+    row = article.row()
+    row["first_seen_at"] = record.published
+    status, _ = store.save_article(row, with_keys(record.url, []))
+    return status
