@@ -15,6 +15,7 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from crawler.config import Config
 from crawler.dedup import CopyIndex, from_bytes, to_bytes
@@ -67,6 +68,7 @@ class Clusterer:
         self._touched: set[int] = set()  # stories whose centroid changed since the last flush
         self.stories_new = 0
         self.seq = int(store.meta("seq", "0") or 0)  # clustering order, for recluster's replay
+        self._states: list[tuple[Any, ...]] = []  # articles' results not yet written (see flush)
         self._load_window()
 
     # -- state ---------------------------------------------------------------------------------
@@ -100,6 +102,10 @@ class Clusterer:
                 story_id, unpack_centroid(centroid), parse_time(last_time) or latest, size
             )
 
+    def _write_states(self) -> None:
+        self.store.save_cluster_states(self._states)
+        self._states.clear()
+
     def _next_seq(self) -> int:
         self.seq += 1
         return self.seq
@@ -107,6 +113,7 @@ class Clusterer:
     def flush(self) -> None:
         """Persist what changed since the last flush (caller commits): the stories' summaries and
         centroids, once per story however many articles joined it, and the clustering order."""
+        self._write_states()
         self.store.set_meta("seq", str(self.seq))
         self.store.refresh_stories(self._touched)
         states = []
@@ -137,17 +144,18 @@ class Clusterer:
     # -- one article ---------------------------------------------------------------------------
 
     def process(self, article_id: int, batch: int | None = None) -> ClusterResult:
-        """Copy links, credit and story of one stored article. The caller commits.
+        """Copy links, credit and story of one stored article. The caller calls :meth:`flush`,
+        which writes the results, then commits.
 
         ``batch`` is the batch whose document frequencies already include this article
         (see :meth:`process_pending`); alone, an article is a batch of its own.
         """
-        art = self.store.cluster_input(article_id)
+        pre = self._pre.pop(article_id, None)
+        art = self.store.cluster_input(article_id, with_text=pre is None)
         when = parse_time(art["time"]) or datetime.now(timezone.utc)
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
 
-        pre = self._pre.pop(article_id, None)
         if pre is None:
             ((_, counts_dict, sig, credit),) = precompute(
                 [(article_id, art["title"], art["summary"], art["text"], art["outlet"])],
@@ -170,6 +178,7 @@ class Clusterer:
                 duplicate_of = min(roots, key=lambda r: (self._time_of(r), r))
                 if self._time_of(duplicate_of) > when:
                     # this copy is older than the group's root: it becomes the root
+                    self._write_states()  # the re-root reads duplicate_of from the rows
                     self.store.reroot_copies(duplicate_of, article_id)
                     for a, r in list(self.roots.items()):
                         if r == duplicate_of:
@@ -201,15 +210,10 @@ class Clusterer:
             self.stories.add(story_id, vec, when)
             self._touched.add(story_id)
         self.article_story[article_id] = story_id
-        self.store.save_cluster_state(
-            article_id,
-            event_time=when.isoformat(),
-            signature=to_bytes(mh) if mh is not None else None,
-            duplicate_of=duplicate_of,
-            story_id=story_id,
-            credited_source=credit,
-            batch=batch,
-            seq=self._next_seq(),
+        if mh is not None:
+            self.store.save_signature(article_id, to_bytes(mh))
+        self._states.append(
+            (article_id, when.isoformat(), duplicate_of, story_id, credit, batch, self._next_seq())
         )
         return ClusterResult(article_id, duplicate_of, story_id, new_story, credit)
 

@@ -320,9 +320,12 @@ class Store:
             )
         ]
 
-    def cluster_input(self, article_id: int) -> dict[str, Any]:
+    def cluster_input(self, article_id: int, *, with_text: bool = True) -> dict[str, Any]:
+        """What clustering reads of an article; without the text (and summary) when its features
+        are already made, so the row's overflow pages are not read."""
+        texts = "summary, text" if with_text else "NULL, NULL"
         row = self.db.execute(
-            "SELECT id, url, outlet, title, summary, text, lang, relevant,"
+            f"SELECT id, url, outlet, title, {texts}, lang, relevant,"
             " coalesce(published_at, first_seen_at) FROM articles WHERE id = ?",
             [article_id],
         ).fetchone()
@@ -428,36 +431,28 @@ class Store:
             list(counts.items()),
         )
 
-    def save_cluster_state(
+    def save_cluster_states(
         self,
-        article_id: int,
-        *,
-        event_time: str,
-        signature: bytes | None,
-        duplicate_of: int | None,
-        story_id: int | None,
-        credited_source: str | None,
-        batch: int,
-        seq: int,
+        states: Sequence[
+            tuple[int, str, bytes | None, int | None, int | None, str | None, int, int]
+        ],
     ) -> None:
-        if signature is not None:
-            self.db.execute(
-                "INSERT OR REPLACE INTO article_signatures (article_id, signature) VALUES (?, ?)",
-                [article_id, signature],
-            )
+        """Write clustering results, (article_id, event_time, duplicate_of, story_id,
+        credited_source, batch, seq) per article, in one statement for the whole list."""
+        now = now_iso()
+        self.db.conn.executemany(
+            "UPDATE articles SET event_time = ?, duplicate_of = ?, story_id = ?,"
+            " credited_source = ?, cluster_batch = ?, cluster_seq = ?, clustered_at = ?"
+            " WHERE id = ?",
+            [(*state[1:], now, state[0]) for state in states],
+        )
+
+    def save_signature(self, article_id: int, signature: bytes) -> None:
+        """An article's MinHash signature, at once: later articles of the same batch are
+        compared with it."""
         self.db.execute(
-            "UPDATE articles SET duplicate_of = ?, story_id = ?, credited_source = ?,"
-            " event_time = ?, clustered_at = ?, cluster_seq = ?, cluster_batch = ? WHERE id = ?",
-            [
-                duplicate_of,
-                story_id,
-                credited_source,
-                event_time,
-                now_iso(),
-                seq,
-                batch,
-                article_id,
-            ],
+            "INSERT OR REPLACE INTO article_signatures (article_id, signature) VALUES (?, ?)",
+            [article_id, signature],
         )
 
     def next_batch(self) -> int:
