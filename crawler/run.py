@@ -98,7 +98,13 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     with CrawlLock(options.db):
         overrides = options.overrides or {}
         setting = overrides.get("NEWSMON_EXTRACT_PROCESSES", defaults.NEWSMON_EXTRACT_PROCESSES)
-        pool.start(pool.worker_count(int(setting)))
+        try:
+            workers = pool.worker_count(int(setting))
+        except ValueError:
+            raise ConfigError(
+                f"NEWSMON_EXTRACT_PROCESSES={setting!r}: expected a whole number"
+            ) from None
+        pool.start(workers)
         try:
             from scrapy.crawler import CrawlerProcess
 

@@ -328,3 +328,16 @@ def test_quiet_feed_backs_off_and_gone_feed_is_disabled(server: SiteServer, tmp_
     soon = (datetime.now(timezone.utc) + timedelta(hours=5)).isoformat()
     assert all(d > soon for d in due.values()), due
     assert "0 feeds polled" in crawl(db, feeds).stdout
+
+
+def test_a_bad_worker_count_is_a_one_line_error_before_anything_runs(tmp_path: Path):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - {name: a, url: 'http://127.0.0.1:9/feed.xml', outlet: A}\n")
+    db = tmp_path / "news.db"
+    result = newsmon("--db", str(db), "--feeds", str(feeds), "crawl",
+                     "-s", "NEWSMON_EXTRACT_PROCESSES=two")  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "newsmon: error: NEWSMON_EXTRACT_PROCESSES='two': expected a whole number"
+    )
+    assert not db.exists() or rows(db, "SELECT count(*) FROM crawl_runs") == [(0,)]
