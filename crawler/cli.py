@@ -270,17 +270,17 @@ def cmd_import(args: argparse.Namespace) -> int:
 @contextmanager
 def _import_source(path: str) -> Iterator[tuple[Any, str]]:
     """The import file opened for two passes; standard input is spooled to a temporary file."""
+    import io
     import shutil
     import tempfile
 
     if path == "-":
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-            try:
-                shutil.copyfileobj(sys.stdin, spool)
-            except UnicodeDecodeError as exc:
-                raise UsageError(f"stdin: not UTF-8 text ({exc.reason})") from None
+        # spooled as bytes: decoding happens (and fails clearly) in the validation pass
+        with tempfile.TemporaryFile() as spool:
+            shutil.copyfileobj(sys.stdin.buffer, spool)
             spool.seek(0)
-            yield spool, "stdin"
+            with io.TextIOWrapper(spool, encoding="utf-8") as text:
+                yield text, "stdin"
         return
     try:
         handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below

@@ -15,11 +15,10 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from crawler.config import Config
 from crawler.dedup import CopyIndex, from_bytes, to_bytes
-from crawler.features import Precomputed, gazetteer, precompute, precompute_args
+from crawler.features import Precomputed, precompute, precompute_args
 from crawler.stories import (
     FeatureWeights,
     StoryIndex,
@@ -29,8 +28,7 @@ from crawler.stories import (
     vectorize,
 )
 from storage import Store
-
-EPOCH = "1970-01-01T00:00:00+00:00"
+from storage.store import ClusterState
 
 
 @dataclass
@@ -47,10 +45,9 @@ class Clusterer:
         self.store = store
         self.cfg = config.clustering
         self.weights = FeatureWeights()
-        self.outlets = precompute_args(config)[3]
-        self.gazetteer = gazetteer(self.outlets)
+        self.precompute_args = precompute_args(config)  # what precompute takes after the rows
         self.parallel_batch = config.clustering.parallel_batch
-        self._pre: dict[int, tuple[dict[str, int], bytes | None, str | None]] = {}
+        self._pre: dict[int, Precomputed] = {}
         self.copy_window = timedelta(days=self.cfg.copy_window_days)
         self.copies = CopyIndex(store, self.cfg.copy_threshold, self.cfg.num_perm)
         self.copy_times: dict[int, datetime] = {}
@@ -68,7 +65,7 @@ class Clusterer:
         self._touched: set[int] = set()  # stories whose centroid changed since the last flush
         self.stories_new = 0
         self.seq = int(store.meta("seq", "0") or 0)  # clustering order, for recluster's replay
-        self._states: list[tuple[Any, ...]] = []  # articles' results not yet written (see flush)
+        self._states: list[ClusterState] = []  # articles' results not yet written (see flush)
         self._load_window()
 
     # -- state ---------------------------------------------------------------------------------
@@ -159,8 +156,8 @@ class Clusterer:
         if pre is None:
             ((_, counts_dict, sig, credit),) = precompute(
                 [(article_id, art["title"], art["summary"], art["text"], art["outlet"])],
-                self.cfg.story_lead_words, self.cfg.shingle_words, self.cfg.num_perm, self.outlets,
-            )  # fmt: skip
+                *self.precompute_args,
+            )
         else:
             counts_dict, sig, credit = pre
         counts = Counter(counts_dict)
@@ -258,7 +255,7 @@ class Clusterer:
                 continue
             art = self.store.cluster_input(article_id)
             rows.append((article_id, art["title"], art["summary"], art["text"], art["outlet"]))
-        args = (self.cfg.story_lead_words, self.cfg.shingle_words, self.cfg.num_perm, self.outlets)
+        args = self.precompute_args
         workers = os.cpu_count() or 1
         if self.parallel_batch and len(ids) >= self.parallel_batch and workers > 1:
             # spawn: never fork a process that may run a reactor and threads

@@ -23,6 +23,9 @@ from storage.schema import migrations
 BUSY_TIMEOUT_MS = 30_000
 # `search` ranks the newest this-many matches of a query (see Store.search); 0 ranks them all.
 SEARCH_DEPTH = 10_000
+# One article's clustering result, as Store.save_cluster_states writes it: (article_id,
+# event_time, duplicate_of, story_id, credited_source, batch, seq).
+ClusterState = tuple[int, str, int | None, int | None, str | None, int, int]
 
 # Columns written from an article dict; anything else in the dict is ignored.
 ARTICLE_COLUMNS = (
@@ -431,12 +434,7 @@ class Store:
             list(counts.items()),
         )
 
-    def save_cluster_states(
-        self,
-        states: Sequence[
-            tuple[int, str, bytes | None, int | None, int | None, str | None, int, int]
-        ],
-    ) -> None:
+    def save_cluster_states(self, states: Sequence[ClusterState]) -> None:
         """Write clustering results, (article_id, event_time, duplicate_of, story_id,
         credited_source, batch, seq) per article, in one statement for the whole list."""
         now = now_iso()

@@ -250,3 +250,25 @@ def test_a_backlog_larger_than_max_batch_is_clustered_in_batches(tmp_path: Path)
     before = _stories(db)
     assert newsmon(*args, "recluster").returncode == 0
     assert _stories(db) == before
+
+
+def test_unreadable_import_input_is_a_one_line_error(tmp_path: Path):
+    db = tmp_path / "news.db"
+    latin1 = tmp_path / "latin1.jsonl"
+    latin1.write_bytes('{"url": "https://x.test/a", "title": "Café"}\n'.encode("latin-1"))
+    cases = [
+        (_nm(db, "import", str(latin1)), f"{latin1}: not UTF-8 text"),
+        (_nm(db, "import", str(tmp_path)), f"{tmp_path}: is a directory"),
+    ]
+    stdin = subprocess.run(
+        [sys.executable, "-m", "crawler", "--db", str(db), "--feeds", str(FEEDS), "import", "-"],
+        input=latin1.read_bytes(),
+        capture_output=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    cases.append((stdin, "stdin: not UTF-8 text"))
+    for result, message in cases:
+        err = result.stderr if isinstance(result.stderr, str) else result.stderr.decode()
+        assert result.returncode == 2 and message in err and err.count("\n") == 1, err
+    assert not db.exists()
