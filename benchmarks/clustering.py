@@ -84,8 +84,7 @@ def run(n: int, days: int, batch: int) -> None:
         for start in range(0, len(ids), batch):
             clusterer = Clusterer(store, Config())  # a cron run: resume the window, cluster
             clusterer.process_batch(ids[start : start + batch])
-            state.append((store.copy_band_count() // clusterer.copies.bands,
-                          len(clusterer.stories.stories)))  # fmt: skip
+            state.append((len(clusterer.copies), len(clusterer.stories.stories)))
         wall = time.perf_counter() - started
         run_cpu = time.process_time() - cpu
         pred = dict(store.db.execute("SELECT url, story_id FROM articles").fetchall())

@@ -15,9 +15,10 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from crawler.config import Config
-from crawler.dedup import CopyIndex, from_bytes, to_bytes
+from crawler.dedup import CopyIndex, from_bytes
 from crawler.features import Precomputed, precompute, precompute_args
 from crawler.stories import (
     FeatureWeights,
@@ -75,23 +76,18 @@ class Clusterer:
         if latest is None:
             return
         span = max(self.copy_window, self.stories.window)
-        backfill = []  # a database from before copy_bands: index its copy window once
-        empty = self.store.copy_band_count() == 0
+        signatures = []
         for article_id, event_time, duplicate_of, story_id, sig in self.store.window_rows(
             (latest - span).isoformat()
         ):
             when = parse_time(event_time) or latest
             self.roots[article_id] = duplicate_of or article_id
             self.article_story[article_id] = story_id
-            if sig is not None and when >= latest - self.copy_window:
+            if when >= latest - self.copy_window:
                 self.copy_times[article_id] = when
-                if empty:
-                    backfill.append((article_id, sig, when))
-        if backfill:
-            with self.store.db.atomic():
-                for article_id, sig, when in backfill:
-                    mh = from_bytes(sig, self.cfg.num_perm)
-                    self.copies.add(article_id, mh, when.isoformat())
+                if sig is not None:
+                    signatures.append((article_id, sig, when))
+        self.copies.load(signatures)
         for story_id, centroid, last_time, size in self.store.story_states(
             (latest - self.stories.window).isoformat()
         ):
@@ -108,9 +104,11 @@ class Clusterer:
         return self.seq
 
     def flush(self) -> None:
-        """Persist what changed since the last flush (caller commits): the stories' summaries and
-        centroids, once per story however many articles joined it, and the clustering order."""
+        """Persist what changed since the last flush (caller commits): the articles' results and
+        copy signatures, the stories' summaries and centroids, once per story however many
+        articles joined it, and the clustering order."""
         self._write_states()
+        self.copies.write()
         self.store.set_meta("seq", str(self.seq))
         self.store.refresh_stories(self._touched)
         states = []
@@ -134,21 +132,25 @@ class Clusterer:
             return
         self._copies_evicted_at = now
         cutoff = now - self.copy_window
-        self.store.evict_copy_bands(cutoff.isoformat())
+        self.copies.evict(cutoff)
         for article_id in [a for a, t in self.copy_times.items() if t < cutoff]:
             del self.copy_times[article_id]
 
     # -- one article ---------------------------------------------------------------------------
 
-    def process(self, article_id: int, batch: int | None = None) -> ClusterResult:
+    def process(
+        self, article_id: int, batch: int | None = None, art: dict[str, Any] | None = None
+    ) -> ClusterResult:
         """Copy links, credit and story of one stored article. The caller calls :meth:`flush`,
         which writes the results, then commits.
 
         ``batch`` is the batch whose document frequencies already include this article
-        (see :meth:`process_pending`); alone, an article is a batch of its own.
+        (see :meth:`process_pending`); alone, an article is a batch of its own. ``art`` is its
+        :meth:`Store.cluster_input` when the caller has read it already.
         """
         pre = self._pre.pop(article_id, None)
-        art = self.store.cluster_input(article_id, with_text=pre is None)
+        if art is None or (pre is None and art["text"] is None):
+            art = self.store.cluster_input(article_id, with_text=pre is None)
         when = parse_time(art["time"]) or datetime.now(timezone.utc)
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
@@ -167,8 +169,7 @@ class Clusterer:
         self._evict_copies(when)
         duplicate_of = None
         if mh is not None:
-            since = (when - self.copy_window).isoformat()
-            matches = self.copies.matches(mh, since)
+            matches = self.copies.matches(mh, when - self.copy_window)
             roots = {self.roots.get(m.article_id, m.article_id) for m in matches}
             roots.discard(article_id)
             if roots:
@@ -181,7 +182,7 @@ class Clusterer:
                         if r == duplicate_of:
                             self.roots[a] = article_id
                     duplicate_of = None
-            self.copies.add(article_id, mh, when.isoformat())
+            self.copies.add(article_id, mh, when)
             self.copy_times[article_id] = when
         self.roots[article_id] = duplicate_of or article_id
 
@@ -207,8 +208,6 @@ class Clusterer:
             self.stories.add(story_id, vec, when)
             self._touched.add(story_id)
         self.article_story[article_id] = story_id
-        if mh is not None:
-            self.store.save_signature(article_id, to_bytes(mh))
         self._states.append(
             (article_id, when.isoformat(), duplicate_of, story_id, credit, batch, self._next_seq())
         )
@@ -275,9 +274,11 @@ class Clusterer:
             batch = self.store.next_batch()
             self.count_documents([Counter(r[1]) for r in results])
         for start in range(0, len(ids), commit_every):
+            chunk = ids[start : start + commit_every]
+            inputs = self.store.cluster_inputs(chunk)  # one read, not one per article
             with self.store.db.atomic():
-                for article_id in ids[start : start + commit_every]:
-                    self.process(article_id, batch)
+                for article_id in chunk:
+                    self.process(article_id, batch, inputs[article_id])
                 self.flush()
 
     def process_pending(self, known: dict[int, Precomputed] | None = None) -> int:

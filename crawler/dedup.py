@@ -1,16 +1,16 @@
 """Near-duplicate copies: the same wire story on many sites, lightly edited.
 
-MinHash signatures over word shingles, candidates from LSH bands (datasketch's banding, the keys
-kept in SQLite), confirmed by the estimated Jaccard similarity. Each outlet's copy stays its own
-article; ``duplicate_of`` points at the earliest copy, so coverage counts survive and the copy
-relation is explicit.
+MinHash signatures over word shingles, candidates from LSH bands (datasketch's banding, indexed
+in memory for the copy window), confirmed by the estimated Jaccard similarity. Each outlet's copy
+stays its own article; ``duplicate_of`` points at the earliest copy, so coverage counts survive
+and the copy relation is explicit.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 import numpy as np
@@ -67,12 +67,14 @@ class CopyMatch:
 
 
 class CopyIndex:
-    """The signatures of recent articles, searchable for near-duplicates of a new one.
+    """The signatures of the copy window, searchable for near-duplicates of a new article.
 
-    The LSH band keys live in SQLite (``copy_bands``), written with each article, so a cron run
-    queries the copy window instead of rebuilding an in-memory index from it. The banding (how
-    many bands of how many rows) is datasketch's own choice for the threshold; a candidate is any
-    article sharing a band, confirmed by the estimated Jaccard of the stored signatures.
+    An in-memory LSH index (datasketch's banding for the threshold: ``bands`` bands of ``rows``
+    values), built when a run starts from the window's stored signatures, all at once with numpy,
+    and kept up to date as articles are added and the window moves on. Band keys never leave the
+    process, so their hash needs no stability. A candidate is any article sharing a band key,
+    confirmed by the estimated Jaccard similarity of the signatures. New signatures are stored by
+    :meth:`write`, in one statement per flush.
     """
 
     def __init__(self, store: Store, threshold: float, num_perm: int) -> None:
@@ -81,27 +83,79 @@ class CopyIndex:
         self.num_perm = num_perm
         lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self.bands, self.rows = lsh.b, lsh.r
+        # one odd 64-bit multiplier per band value: a band's key is their dot product mod 2**64
+        rng = np.random.default_rng(0x6E6577736D6F6E)
+        self._multipliers = rng.integers(1, 2**63, (self.bands, self.rows), dtype=np.uint64) * 2 + 1
+        self._signatures: dict[int, np.ndarray] = {}
+        self._times: dict[int, float] = {}  # POSIX time of each indexed article
+        self._keys: dict[int, list[int]] = {}
+        self._buckets: dict[int, list[int]] = {}
+        self._unwritten: list[tuple[int, bytes]] = []
 
-    def keys(self, mh: MinHash) -> list[tuple[int, int]]:
-        """(band, key) of each band of a signature: a stable 64-bit digest of its values."""
+    def __len__(self) -> int:
+        return len(self._signatures)
+
+    def _band_keys(self, values: np.ndarray) -> list[list[int]]:
+        """Band keys of signatures given as rows of a (n, num_perm) array."""
+        bands = values[:, : self.bands * self.rows].astype(np.uint64)
+        bands = bands.reshape(len(values), self.bands, self.rows)
+        return (bands * self._multipliers).sum(axis=2).tolist()  # uint64 arithmetic wraps
+
+    def _index(self, article_id: int, values: np.ndarray, keys: list[int], when: float) -> None:
+        self._signatures[article_id] = values
+        self._times[article_id] = when
+        self._keys[article_id] = keys
+        for key in keys:
+            self._buckets.setdefault(key, []).append(article_id)
+
+    def load(self, rows: list[tuple[int, bytes, datetime]]) -> None:
+        """Index stored (article_id, signature, event time) rows, the window a run resumes."""
+        size = self.num_perm * DTYPE().itemsize
+        rows = [r for r in rows if len(r[1]) == size]  # others predate a change of num_perm
+        if not rows:
+            return
+        values = np.frombuffer(b"".join(r[1] for r in rows), dtype=DTYPE)
+        values = values.reshape(len(rows), self.num_perm)
+        for (article_id, _, when), row, keys in zip(
+            rows, values, self._band_keys(values), strict=True
+        ):
+            self._index(article_id, row, keys, when.timestamp())
+
+    def add(self, article_id: int, mh: MinHash, when: datetime) -> None:
+        """Index a new article's signature; :meth:`write` stores it."""
         values = np.asarray(mh.hashvalues, dtype=DTYPE)
-        out = []
-        for band in range(self.bands):
-            chunk = values[band * self.rows : (band + 1) * self.rows].tobytes()
-            digest = hashlib.blake2b(chunk, digest_size=8).digest()
-            out.append((band, int.from_bytes(digest, "little", signed=True)))
-        return out
+        (keys,) = self._band_keys(values[None, :])
+        self._index(article_id, values, keys, when.timestamp())
+        self._unwritten.append((article_id, values.tobytes()))
 
-    def add(self, article_id: int, mh: MinHash, when: str) -> None:
-        self.store.save_copy_bands(article_id, when, self.keys(mh))
+    def write(self) -> None:
+        """Store the signatures added since the last write (caller commits)."""
+        self.store.save_signatures(self._unwritten)
+        self._unwritten.clear()
 
-    def matches(self, mh: MinHash, since: str) -> list[CopyMatch]:
-        """Articles from ``since`` on whose estimated Jaccard with ``mh`` reaches the threshold,
-        best first."""
+    def evict(self, before: datetime) -> None:
+        """Forget the articles older than ``before``: the window moved past them."""
+        cutoff = before.timestamp()
+        for article_id in [a for a, t in self._times.items() if t < cutoff]:
+            for key in self._keys.pop(article_id):
+                bucket = self._buckets[key]
+                bucket.remove(article_id)
+                if not bucket:
+                    del self._buckets[key]
+            del self._signatures[article_id], self._times[article_id]
+
+    def matches(self, mh: MinHash, since: datetime) -> list[CopyMatch]:
+        """Indexed articles from ``since`` on whose estimated Jaccard with ``mh`` reaches the
+        threshold, best first."""
+        values = np.asarray(mh.hashvalues, dtype=DTYPE)
+        (keys,) = self._band_keys(values[None, :])
+        start = since.timestamp()
+        times = self._times
+        candidates = {a for key in keys for a in self._buckets.get(key, ()) if times[a] >= start}
         found = []
-        candidates = self.store.copy_candidates(self.keys(mh), since)
-        for key, blob in self.store.signatures(candidates).items():
-            jaccard = mh.jaccard(from_bytes(blob, self.num_perm))
+        for article_id in candidates:
+            # MinHash.jaccard's estimate, without building a MinHash per indexed signature
+            jaccard = float(np.count_nonzero(values == self._signatures[article_id])) / len(values)
             if jaccard >= self.threshold:
-                found.append(CopyMatch(int(key), jaccard))
+                found.append(CopyMatch(article_id, jaccard))
         return sorted(found, key=lambda m: (-m.jaccard, m.article_id))

@@ -272,3 +272,11 @@ def m009_copy_bands_clustered(db: Database) -> None:
     db.execute("DROP TABLE copy_bands")
     db.execute("ALTER TABLE copy_bands_new RENAME TO copy_bands")
     db.execute("CREATE INDEX idx_copy_bands_event_time ON copy_bands (event_time)")
+
+
+@migrations()
+def m010_drop_copy_bands(db: Database) -> None:
+    """The copy window's LSH index lives in memory, built from the signatures when a run starts:
+    maintaining band keys in SQLite (an insert and a delete per band and article) cost more than
+    rebuilding the index once per run."""
+    db.execute("DROP TABLE IF EXISTS copy_bands")

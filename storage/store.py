@@ -335,6 +335,21 @@ class Store:
         keys = ("id", "url", "outlet", "title", "summary", "text", "lang", "relevant", "time")
         return dict(zip(keys, row, strict=True))
 
+    def cluster_inputs(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """:meth:`cluster_input` without the text, for many articles in one statement."""
+        keys = ("id", "url", "outlet", "title", "summary", "text", "lang", "relevant", "time")
+        out: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            for row in self.db.execute(
+                "SELECT id, url, outlet, title, NULL, NULL, lang, relevant,"
+                " coalesce(published_at, first_seen_at) FROM articles"
+                f" WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                out[int(row[0])] = dict(zip(keys, row, strict=True))
+        return out
+
     def window_rows(self, since: str) -> list[tuple[Any, ...]]:
         """(id, event_time, duplicate_of, story_id, signature) of clustered articles from
         ``since`` on: the copy-detection state a run rebuilds."""
@@ -344,26 +359,6 @@ class Store:
             " WHERE a.clustered_at IS NOT NULL AND a.event_time >= ? ORDER BY a.event_time, a.id",
             [since],
         ).fetchall()
-
-    def save_copy_bands(self, article_id: int, when: str, keys: list[tuple[int, int]]) -> None:
-        self.db.conn.executemany(  # an article is banded once per clustering (recluster empties)
-            "INSERT OR REPLACE INTO copy_bands (band, key, article_id, event_time)"
-            " VALUES (?, ?, ?, ?)",
-            [(band, key, article_id, when) for band, key in keys],
-        )
-
-    def copy_candidates(self, keys: list[tuple[int, int]], since: str) -> list[int]:
-        """Articles from ``since`` on that share one of these LSH band keys."""
-        if not keys:
-            return []
-        wanted = set(keys)
-        marks = ",".join("?" * len(keys))
-        rows = self.db.execute(
-            f"SELECT article_id, band, key FROM copy_bands WHERE key IN ({marks})"
-            " AND event_time >= ?",  # one indexed lookup a key; the band is checked here
-            [key for _, key in keys] + [since],
-        ).fetchall()
-        return sorted({int(a) for a, band, key in rows if (band, key) in wanted})
 
     def signatures(self, ids: list[int]) -> dict[int, bytes]:
         if not ids:
@@ -377,12 +372,6 @@ class Store:
                 ids,
             )
         }
-
-    def evict_copy_bands(self, before: str) -> None:
-        self.db.execute("DELETE FROM copy_bands WHERE event_time < ?", [before])
-
-    def copy_band_count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM copy_bands").fetchone()[0])
 
     def save_story_states(self, states: Iterable[tuple[int, bytes, str, int]]) -> None:
         """(story_id, packed centroid, last_time, size) of stories whose centroid changed."""
@@ -445,12 +434,11 @@ class Store:
             [(*state[1:], now, state[0]) for state in states],
         )
 
-    def save_signature(self, article_id: int, signature: bytes) -> None:
-        """An article's MinHash signature, at once: later articles of the same batch are
-        compared with it."""
-        self.db.execute(
+    def save_signatures(self, rows: Sequence[tuple[int, bytes]]) -> None:
+        """(article_id, MinHash signature) rows."""
+        self.db.conn.executemany(
             "INSERT OR REPLACE INTO article_signatures (article_id, signature) VALUES (?, ?)",
-            [article_id, signature],
+            rows,
         )
 
     def next_batch(self) -> int:
@@ -547,7 +535,7 @@ class Store:
             "UPDATE articles SET duplicate_of = NULL, story_id = NULL, credited_source = NULL,"
             " clustered_at = NULL"
         )
-        for table in ("copy_bands", "story_state", "stories", "article_signatures",
+        for table in ("story_state", "stories", "article_signatures",
                       "article_features", "feature_df", "clustering_meta"):  # fmt: skip
             self.db.execute(f"DELETE FROM [{table}]")
 

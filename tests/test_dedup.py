@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from crawler.dedup import CopyIndex, from_bytes, shingles, signature, to_bytes
 from storage import Store
 
@@ -24,15 +26,14 @@ def test_shingles_and_short_texts():
     assert signature("too short to be a copy of anything", 4, 64) is None
 
 
+def _at(when: str) -> datetime:
+    return datetime.fromisoformat(when)
+
+
 def _stored(store: Store, index: CopyIndex, text: str, when: str) -> int:
-    """An article with its signature, as the clusterer stores them."""
+    """An article indexed as the clusterer indexes it."""
     article_id = int(store.db["articles"].insert({"url": f"https://x.test/{when}"}).last_pk)
-    mh = signature(text, 4, 128)
-    store.db.execute(
-        "INSERT INTO article_signatures (article_id, signature) VALUES (?, ?)",
-        [article_id, to_bytes(mh)],
-    )
-    index.add(article_id, mh, when)
+    index.add(article_id, signature(text, 4, 128), _at(when))
     return article_id
 
 
@@ -41,32 +42,43 @@ def test_copies_found_and_different_stories_not(tmp_path):
         index = CopyIndex(store, threshold=0.5, num_perm=128)
         wire = _stored(store, index, WIRE, "2024-05-30T21:00:00+00:00")
         other = _stored(store, index, OTHER, "2024-05-31T10:00:00+00:00")
-        since = "2024-05-28T00:00:00+00:00"
+        since = _at("2024-05-28T00:00:00+00:00")
         matches = index.matches(signature(EDITED, 4, 128), since)
         assert [m.article_id for m in matches] == [wire] and matches[0].jaccard > 0.5
         again = index.matches(signature(OTHER.replace("Friday", "Saturday"), 4, 128), since)
         assert again[0].article_id == other
-        # outside the window (older than ``since``) nothing matches; evicted rows are gone
-        assert index.matches(signature(EDITED, 4, 128), "2024-05-31T00:00:00+00:00") == []
-        store.evict_copy_bands("2024-05-31T00:00:00+00:00")
+        # outside the window (older than ``since``) nothing matches
+        assert index.matches(signature(EDITED, 4, 128), _at("2024-05-31T00:00:00+00:00")) == []
+        # evicted articles are gone from the index, the others stay
+        index.evict(_at("2024-05-31T00:00:00+00:00"))
+        assert len(index) == 1
         assert index.matches(signature(EDITED, 4, 128), since) == []
-        assert store.copy_band_count() == index.bands  # the other article's bands remain
+        assert index.matches(signature(OTHER, 4, 128), since)[0].article_id == other
 
 
-def test_signature_survives_storage(tmp_path):
+def test_signatures_are_written_and_a_new_index_loads_them(tmp_path):
     mh = signature(WIRE, 4, 128)
     again = from_bytes(to_bytes(mh), 128)
     assert again.jaccard(mh) == 1.0
     with Store(tmp_path / "d.db") as store:
         index = CopyIndex(store, threshold=0.5, num_perm=128)
-        assert index.keys(mh) == index.keys(again)  # band keys are stable across processes
         article = _stored(store, index, WIRE, "2024-05-30T21:00:00+00:00")
-        found = index.matches(signature(EDITED, 4, 128), "2024-05-01T00:00:00+00:00")
-        assert found[0].article_id == article
+        assert store.signatures([article]) == {}  # kept in memory until written
+        index.write()
+        stored = store.signatures([article])
+        assert stored == {article: to_bytes(mh)}
+        fresh = CopyIndex(store, threshold=0.5, num_perm=128)  # a later run
+        fresh.load([(article, stored[article], _at("2024-05-30T21:00:00+00:00"))])
+        found = fresh.matches(signature(EDITED, 4, 128), _at("2024-05-01T00:00:00+00:00"))
+        assert [m.article_id for m in found] == [article]
+        # a signature of another length (num_perm changed since) is skipped, not misread
+        other = CopyIndex(store, threshold=0.5, num_perm=64)
+        other.load([(article, stored[article], _at("2024-05-30T21:00:00+00:00"))])
+        assert len(other) == 0
 
 
-def test_a_database_from_before_copy_bands_indexes_its_window_once(tmp_path):
-    """Copies are still found after an upgrade: the first run indexes the stored window."""
+def test_a_later_run_finds_copies_of_an_earlier_runs_articles(tmp_path):
+    """Each run rebuilds the copy window's index from the stored signatures."""
     from crawler.config import Config
     from crawler.importer import ImportRecord, run_import
 
@@ -76,11 +88,10 @@ def test_a_database_from_before_copy_bands_indexes_its_window_once(tmp_path):
 
     with Store(tmp_path / "d.db") as store:
         run_import(store, Config(), [record("https://reuters.test/a", WIRE, "2024-05-30T21:00Z")])
-        store.db.execute("DELETE FROM copy_bands")  # as a database migrated from before them
         run_import(store, Config(), [record("https://yahoo.test/b", EDITED, "2024-05-30T22:00Z")])
         rows = dict(store.db.execute("SELECT url, duplicate_of FROM articles").fetchall())
         original = store.db.execute(
             "SELECT id FROM articles WHERE url = 'https://reuters.test/a'"
         ).fetchone()[0]
         assert rows["https://yahoo.test/b"] == original
-        assert store.copy_band_count() == 2 * CopyIndex(store, 0.5, 128).bands
+        assert len(store.signatures([original, original + 1])) == 2
