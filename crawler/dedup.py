@@ -8,6 +8,7 @@ and the copy relation is explicit.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,11 +71,11 @@ class CopyIndex:
     """The signatures of the copy window, searchable for near-duplicates of a new article.
 
     An in-memory LSH index (datasketch's banding for the threshold: ``bands`` bands of ``rows``
-    values), built when a run starts from the window's stored signatures, all at once with numpy,
-    and kept up to date as articles are added and the window moves on. Band keys never leave the
-    process, so their hash needs no stability. A candidate is any article sharing a band key,
-    confirmed by the estimated Jaccard similarity of the signatures. New signatures are stored by
-    :meth:`write`, in one statement per flush.
+    values). The window a run resumes is loaded from the stored signatures at once with numpy,
+    as a sorted array of band keys searched by bisection; articles added during the run go to a
+    dict of buckets. Band keys never leave the process, so their hash needs no stability. A
+    candidate is any article sharing a band key, confirmed by the estimated Jaccard similarity of
+    the signatures. New signatures are stored by :meth:`write`, in one statement per flush.
     """
 
     def __init__(self, store: Store, threshold: float, num_perm: int) -> None:
@@ -88,44 +89,43 @@ class CopyIndex:
         self._multipliers = rng.integers(1, 2**63, (self.bands, self.rows), dtype=np.uint64) * 2 + 1
         self._signatures: dict[int, np.ndarray] = {}
         self._times: dict[int, float] = {}  # POSIX time of each indexed article
-        self._keys: dict[int, list[int]] = {}
-        self._buckets: dict[int, list[int]] = {}
+        self._loaded_keys = np.zeros(0, dtype=np.uint64)  # sorted band keys of the loaded window
+        self._loaded_ids = np.zeros(0, dtype=np.int64)  # their articles
+        self._buckets: dict[int, list[int]] = {}  # band key -> articles added since
         self._unwritten: list[tuple[int, bytes]] = []
 
     def __len__(self) -> int:
         return len(self._signatures)
 
-    def _band_keys(self, values: np.ndarray) -> list[list[int]]:
-        """Band keys of signatures given as rows of a (n, num_perm) array."""
+    def _band_keys(self, values: np.ndarray) -> np.ndarray:
+        """Band keys, shape (n, bands), of signatures given as rows of a (n, num_perm) array."""
         bands = values[:, : self.bands * self.rows].astype(np.uint64)
         bands = bands.reshape(len(values), self.bands, self.rows)
-        return (bands * self._multipliers).sum(axis=2).tolist()  # uint64 arithmetic wraps
-
-    def _index(self, article_id: int, values: np.ndarray, keys: list[int], when: float) -> None:
-        self._signatures[article_id] = values
-        self._times[article_id] = when
-        self._keys[article_id] = keys
-        for key in keys:
-            self._buckets.setdefault(key, []).append(article_id)
+        return (bands * self._multipliers).sum(axis=2)  # uint64 arithmetic wraps: mod 2**64
 
     def load(self, rows: list[tuple[int, bytes, datetime]]) -> None:
-        """Index stored (article_id, signature, event time) rows, the window a run resumes."""
+        """Index stored (article_id, signature, event time) rows: the window a run resumes."""
         size = self.num_perm * DTYPE().itemsize
         rows = [r for r in rows if len(r[1]) == size]  # others predate a change of num_perm
         if not rows:
             return
         values = np.frombuffer(b"".join(r[1] for r in rows), dtype=DTYPE)
         values = values.reshape(len(rows), self.num_perm)
-        for (article_id, _, when), row, keys in zip(
-            rows, values, self._band_keys(values), strict=True
-        ):
-            self._index(article_id, row, keys, when.timestamp())
+        ids = [r[0] for r in rows]
+        self._signatures.update(zip(ids, values, strict=True))
+        self._times.update((r[0], r[2].timestamp()) for r in rows)
+        keys = np.concatenate([self._loaded_keys, self._band_keys(values).ravel()])
+        owners = np.concatenate([self._loaded_ids, np.repeat(np.array(ids), self.bands)])
+        order = np.argsort(keys, kind="stable")
+        self._loaded_keys, self._loaded_ids = keys[order], owners[order]
 
     def add(self, article_id: int, mh: MinHash, when: datetime) -> None:
         """Index a new article's signature; :meth:`write` stores it."""
         values = np.asarray(mh.hashvalues, dtype=DTYPE)
-        (keys,) = self._band_keys(values[None, :])
-        self._index(article_id, values, keys, when.timestamp())
+        self._signatures[article_id] = values
+        self._times[article_id] = when.timestamp()
+        for key in self._band_keys(values[None, :])[0].tolist():
+            self._buckets.setdefault(key, []).append(article_id)
         self._unwritten.append((article_id, values.tobytes()))
 
     def write(self) -> None:
@@ -134,26 +134,40 @@ class CopyIndex:
         self._unwritten.clear()
 
     def evict(self, before: datetime) -> None:
-        """Forget the articles older than ``before``: the window moved past them."""
+        """Forget the articles older than ``before``: the window moved past them. (The loaded
+        keys of evicted articles stay until the run ends; lookups skip them.)"""
         cutoff = before.timestamp()
-        for article_id in [a for a, t in self._times.items() if t < cutoff]:
-            for key in self._keys.pop(article_id):
-                bucket = self._buckets[key]
-                bucket.remove(article_id)
-                if not bucket:
-                    del self._buckets[key]
-            del self._signatures[article_id], self._times[article_id]
+        old = [a for a, t in self._times.items() if t < cutoff]
+        if not old:
+            return
+        for article_id in old:
+            del self._times[article_id]
+        values = np.stack([self._signatures.pop(a) for a in old])
+        for article_id, keys in zip(old, self._band_keys(values).tolist(), strict=True):
+            for key in keys:
+                bucket = self._buckets.get(key)
+                if bucket is not None and article_id in bucket:
+                    bucket.remove(article_id)
+                    if not bucket:
+                        del self._buckets[key]
+
+    def _candidates(self, keys: np.ndarray, start: float) -> set[int]:
+        found = {a for key in keys.tolist() for a in self._buckets.get(key, ())}
+        if len(self._loaded_keys):
+            left = np.searchsorted(self._loaded_keys, keys, "left")
+            right = np.searchsorted(self._loaded_keys, keys, "right")
+            hit = right > left
+            for lo, hi in zip(left[hit].tolist(), right[hit].tolist(), strict=True):
+                found.update(self._loaded_ids[lo:hi].tolist())
+        times = self._times
+        return {a for a in found if times.get(a, -math.inf) >= start}
 
     def matches(self, mh: MinHash, since: datetime) -> list[CopyMatch]:
         """Indexed articles from ``since`` on whose estimated Jaccard with ``mh`` reaches the
         threshold, best first."""
         values = np.asarray(mh.hashvalues, dtype=DTYPE)
-        (keys,) = self._band_keys(values[None, :])
-        start = since.timestamp()
-        times = self._times
-        candidates = {a for key in keys for a in self._buckets.get(key, ()) if times[a] >= start}
         found = []
-        for article_id in candidates:
+        for article_id in self._candidates(self._band_keys(values[None, :])[0], since.timestamp()):
             # MinHash.jaccard's estimate, without building a MinHash per indexed signature
             jaccard = float(np.count_nonzero(values == self._signatures[article_id])) / len(values)
             if jaccard >= self.threshold:

@@ -71,6 +71,9 @@ def test_signatures_are_written_and_a_new_index_loads_them(tmp_path):
         fresh.load([(article, stored[article], _at("2024-05-30T21:00:00+00:00"))])
         found = fresh.matches(signature(EDITED, 4, 128), _at("2024-05-01T00:00:00+00:00"))
         assert [m.article_id for m in found] == [article]
+        fresh.evict(_at("2024-05-31T00:00:00+00:00"))  # the window moved past it
+        assert len(fresh) == 0
+        assert fresh.matches(signature(EDITED, 4, 128), _at("2024-05-01T00:00:00+00:00")) == []
         # a signature of another length (num_perm changed since) is skipped, not misread
         other = CopyIndex(store, threshold=0.5, num_perm=64)
         other.load([(article, stored[article], _at("2024-05-30T21:00:00+00:00"))])
