@@ -16,6 +16,7 @@ the archive, and memory is bounded by the window.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
@@ -25,6 +26,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import repeat
+from operator import itemgetter, mul
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -100,9 +103,9 @@ class FeatureWeights:
 def raw_features(title: str | None, text: str | None, weights: FeatureWeights) -> Counter[str]:
     """Term counts of an article: E: name skeletons, A: acronyms, N: numbers, W: word stems."""
     counts: Counter[str] = Counter()
-    for part, repeat in ((title or "", weights.title_repeat), ((text or "")[:6000], 1)):
+    for part, times in ((title or "", weights.title_repeat), ((text or "")[:6000], 1)):
         features = [f for tok in _TOKEN.findall(part) for f in _token_features(tok)]
-        counts.update(features * repeat)  # Counter.update counts in C
+        counts.update(features * times)  # Counter.update counts in C
     return counts
 
 
@@ -176,23 +179,37 @@ class Similarity:
     shared_independent: int
 
 
-def similarity(vec: dict[str, float], vec_norm_ind: float, story: ActiveStory) -> Similarity:
+@dataclass
+class ArticleVector:
+    """An article's vector split the way :func:`similarity` reads it, made once per article
+    rather than once per candidate story."""
+
+    features: list[str]
+    values: list[float]
+    independent: list[str]  # the language-independent features ...
+    independent_values: list[float]  # ... and their values
+    norm_independent: float
+
+    @classmethod
+    def of(cls, vec: dict[str, float]) -> ArticleVector:
+        independent = [f for f in vec if f[0] in "EAN"]
+        _, norm_ind = _norms(vec)
+        return cls(list(vec), list(vec.values()), independent,
+                   [vec[f] for f in independent], norm_ind)  # fmt: skip
+
+
+def similarity(article: ArticleVector, story: ActiveStory) -> Similarity:
     """Cosine of an article (unit vector) with a story centroid, over all features and over the
-    language-independent ones, in one pass over the article's features."""
-    dot = dot_ind = 0.0
-    shared = 0
-    centroid = story.centroid
-    for feature, value in vec.items():
-        c = centroid.get(feature)
-        if c is None:
-            continue
-        dot += value * c
-        if feature[0] in "EAN":
-            dot_ind += value * c
-            shared += 1
+    language-independent ones. The lookups and products run in C (map over dict.get and mul):
+    this is the innermost loop of clustering. Centroid weights are sums of positive weights, so
+    a feature the story lacks is the only 0.0."""
+    get = story.centroid.get
+    dot = sum(map(mul, article.values, map(get, article.features, repeat(0.0))))
+    shared = list(map(get, article.independent, repeat(0.0)))
+    dot_ind = sum(map(mul, article.independent_values, shared))
     sim_all = dot / story.norm if story.norm else 0.0
-    denom = vec_norm_ind * story.norm_independent
-    return Similarity(sim_all, dot_ind / denom if denom else 0.0, shared)
+    denom = article.norm_independent * story.norm_independent
+    return Similarity(sim_all, dot_ind / denom if denom else 0.0, len(shared) - shared.count(0.0))
 
 
 @dataclass
@@ -234,22 +251,25 @@ class StoryIndex:
         """The active stories sharing most of the article's most distinctive features: at most
         ``max_candidates`` of them are compared, however many stories are active."""
         top = sorted(vec.items(), key=lambda kv: -kv[1])[: self.candidate_features]
-        hits: Counter[int] = Counter()
+        hits: dict[int, float] = {}  # a plain dict: Counter's __missing__ is a Python call
+        get = hits.get
         for feature, weight in top:
             for sid in self.postings.get(feature, ()):
-                hits[sid] += weight
-        return {sid for sid, _ in hits.most_common(self.max_candidates)}
+                hits[sid] = get(sid, 0.0) + weight
+        return {
+            sid for sid, _ in heapq.nlargest(self.max_candidates, hits.items(), key=itemgetter(1))
+        }
 
     def assign(self, vec: dict[str, float], when: datetime) -> Assignment:
         """The best active story for an article vector, or a new one."""
         self.evict(when)
-        _, norm_ind = _norms(vec)
+        article = ArticleVector.of(vec)
         best = Assignment(None)
         for sid in sorted(self.candidates(vec)):
             story = self.stories[sid]
             if abs(when - story.last_time) > self.window:
                 continue
-            sim = similarity(vec, norm_ind, story)
+            sim = similarity(article, story)
             ok = sim.all >= self.threshold or (
                 sim.independent >= self.threshold_independent
                 and sim.shared_independent >= self.min_independent_features
