@@ -59,7 +59,6 @@ class Clusterer:
             threshold=self.cfg.story_threshold,
             threshold_independent=self.cfg.story_threshold_independent,
             min_independent_features=self.cfg.story_min_shared_independent,
-            max_centroid_features=self.cfg.story_centroid_features,
         )
         self.n_docs = int(store.meta("n_docs", "0") or 0)
         self._df_cache: dict[str, int] = {}  # valid until the next count_documents
@@ -89,12 +88,12 @@ class Clusterer:
                 if sig is not None:
                     signatures.append((article_id, sig, when))
         self.copies.load(signatures)
-        for story_id, centroid, last_time, size, pruned, pruned_ind in self.store.story_states(
+        for story_id, centroid, last_time, size in self.store.story_states(
             (latest - self.stories.window).isoformat()
         ):
-            when = parse_time(last_time) or latest
-            centroid = unpack_centroid(centroid)
-            self.stories.restore(story_id, centroid, when, size, pruned, pruned_ind)
+            self.stories.restore(
+                story_id, unpack_centroid(centroid), parse_time(last_time) or latest, size
+            )
 
     def _write_states(self) -> None:
         self.store.save_cluster_states(self._states)
@@ -122,8 +121,6 @@ class Clusterer:
                         pack_centroid(story.centroid),
                         story.last_time.isoformat(),
                         story.size,
-                        story.pruned_sq,
-                        story.pruned_sq_independent,
                     )
                 )
         self.store.save_story_states(states)

@@ -153,9 +153,6 @@ class ClusteringConfig(_Strict):
     story_min_shared_independent: int = Field(default=3, ge=0)
     # an event is identified by the headline and the lead, not the background further down
     story_lead_words: int = Field(default=120, ge=0)
-    # a story's centroid keeps its strongest features, this many (pruned when it doubles), so a
-    # story of hundreds of articles costs no more to compare, index and resume; 0: keep all
-    story_centroid_features: int = Field(default=300, ge=0)
     # batches at least this large (imports, recluster) compute features on every core; 0: never
     parallel_batch: int = Field(default=5000, ge=0)
     # a backlog larger than this (a large import) is clustered in batches of this many, oldest

@@ -170,9 +170,6 @@ class ActiveStory:
     size: int = 0
     norm: float = 0.0
     norm_independent: float = 0.0
-    # squared weight of the features pruned away: kept in the norms (see StoryIndex._prune)
-    pruned_sq: float = 0.0
-    pruned_sq_independent: float = 0.0
 
 
 @dataclass
@@ -232,7 +229,6 @@ class StoryIndex:
     # candidates are the stories sharing one of the article's most distinctive features
     candidate_features: int = 20
     max_candidates: int = 10
-    max_centroid_features: int = 0  # 0: centroids keep every feature
     stories: dict[int, ActiveStory] = field(default_factory=dict)
     postings: dict[str, set[int]] = field(default_factory=dict)
     _evicted_at: datetime | None = None
@@ -284,57 +280,14 @@ class StoryIndex:
         return best
 
     def restore(
-        self,
-        story_id: int,
-        centroid: dict[str, float],
-        last_time: datetime,
-        size: int,
-        pruned_sq: float = 0.0,
-        pruned_sq_independent: float = 0.0,
+        self, story_id: int, centroid: dict[str, float], last_time: datetime, size: int
     ) -> None:
         """Bring back a story saved by an earlier run."""
-        story = ActiveStory(story_id, centroid, last_time, size, 0.0, 0.0, pruned_sq,
-                            pruned_sq_independent)  # fmt: skip
-        if self._too_big(centroid):  # saved by a version that did not prune
-            self._prune(story, index=False)
-        self._set_norms(story)
+        story = ActiveStory(story_id, centroid, last_time, size)
+        story.norm, story.norm_independent = _norms(centroid)
         self.stories[story_id] = story
-        for feature in story.centroid:
+        for feature in centroid:
             self.postings.setdefault(feature, set()).add(story_id)
-
-    def _too_big(self, centroid: dict[str, float]) -> bool:
-        """Pruning waits until a centroid has twice its size, so it runs once in many adds."""
-        return bool(self.max_centroid_features) and len(centroid) > 2 * self.max_centroid_features
-
-    def _strongest(self, centroid: dict[str, float]) -> dict[str, float]:
-        ranked = sorted(centroid.items(), key=lambda kv: (-kv[1], kv[0]))
-        return dict(ranked[: self.max_centroid_features])
-
-    def _prune(self, story: ActiveStory, *, index: bool = True) -> None:
-        """Keep the centroid's strongest features: the long tail, each from one or two articles,
-        barely moves a cosine but is what makes big stories slow to compare and resume. The
-        norms keep the pruned weight, so a cosine is never raised by pruning, only lowered by
-        the little the tail would have added."""
-        keep = self._strongest(story.centroid)
-        for feature, value in story.centroid.items():
-            if feature in keep:
-                continue
-            story.pruned_sq += value * value
-            if feature[0] in "EAN":
-                story.pruned_sq_independent += value * value
-            ids = self.postings.get(feature) if index else None
-            if ids is not None:
-                ids.discard(story.id)
-                if not ids:
-                    del self.postings[feature]
-        story.centroid = keep
-        self._set_norms(story)
-
-    @staticmethod
-    def _set_norms(story: ActiveStory) -> None:
-        total, independent = _norms(story.centroid)
-        story.norm = math.sqrt(total * total + story.pruned_sq)
-        story.norm_independent = math.sqrt(independent * independent + story.pruned_sq_independent)
 
     def add(self, story_id: int, vec: dict[str, float], when: datetime) -> None:
         story = self.stories.get(story_id)
@@ -353,8 +306,6 @@ class StoryIndex:
                 sq_ind += delta
             self.postings.setdefault(feature, set()).add(story_id)
         story.norm, story.norm_independent = math.sqrt(max(sq, 0.0)), math.sqrt(max(sq_ind, 0.0))
-        if self._too_big(centroid):
-            self._prune(story)
         story.size += 1
         story.last_time = max(story.last_time, when)
 

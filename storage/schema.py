@@ -280,11 +280,3 @@ def m010_drop_copy_bands(db: Database) -> None:
     maintaining band keys in SQLite (an insert and a delete per band and article) cost more than
     rebuilding the index once per run."""
     db.execute("DROP TABLE IF EXISTS copy_bands")
-
-
-@migrations()
-def m011_story_state_pruned_mass(db: Database) -> None:
-    """The squared weight a story's centroid shed when pruned to its strongest features (all and
-    language-independent): still part of its norm, so pruning does not inflate cosines."""
-    db["story_state"].add_column("pruned_sq", float, not_null_default=0.0)
-    db["story_state"].add_column("pruned_sq_independent", float, not_null_default=0.0)

@@ -239,17 +239,14 @@ def test_a_killed_import_resumes_and_stores_nothing_twice(tmp_path: Path):
 
 def test_a_backlog_larger_than_max_batch_is_clustered_in_batches(tmp_path: Path):
     """max_batch bounds how much of a large import is clustered at once; recluster replays the
-    same batches and reproduces the stories, also with centroids pruned (small
-    story_centroid_features) and resumed from one batch to the next."""
+    same batches and reproduces the stories."""
     feeds = tmp_path / "feeds.yaml"
-    extra = "clustering:\n  max_batch: 100\n  story_centroid_features: 20\n"
-    feeds.write_text(FEEDS.read_text(encoding="utf-8") + extra)
+    feeds.write_text(FEEDS.read_text(encoding="utf-8") + "clustering:\n  max_batch: 100\n")
     db = tmp_path / "news.db"
     args = ("--db", str(db), "--feeds", str(feeds))
     assert newsmon(*args, "import", str(DATA)).returncode == 0
     batches = rows(db, "SELECT cluster_batch, count(*) FROM articles GROUP BY 1 ORDER BY 1")
     assert len(batches) >= 2 and max(n for _, n in batches) <= 100
-    assert rows(db, "SELECT count(*) > 0 FROM story_state WHERE pruned_sq > 0") == [(1,)]
     before = _stories(db)
     assert newsmon(*args, "recluster").returncode == 0
     assert _stories(db) == before
