@@ -8,6 +8,7 @@ chronological batches through the real Clusterer. Prints articles/s, peak memory
 against the synthetic labels for each size.
 
     python benchmarks/clustering.py [--sizes 10000 100000] [--days 30] [--batch 500]
+                                    [--set story_centroid_features=0 ...]
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def generate(n: int, days: int, seed: int = 5) -> list[tuple]:
     return rows
 
 
-def run(n: int, days: int, batch: int) -> None:
+def run(n: int, days: int, batch: int, config: Config) -> None:
     rows = generate(n, days)
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "c.db") as store:
         with store.db.atomic():
@@ -82,14 +83,14 @@ def run(n: int, days: int, batch: int) -> None:
         started, cpu = time.perf_counter(), time.process_time()
         state = []
         for start in range(0, len(ids), batch):
-            clusterer = Clusterer(store, Config())  # a cron run: resume the window, cluster
+            clusterer = Clusterer(store, config)  # a cron run: resume the window, cluster
             clusterer.process_batch(ids[start : start + batch])
             state.append((len(clusterer.copies), len(clusterer.stories.stories)))
         wall = time.perf_counter() - started
         run_cpu = time.process_time() - cpu
         pred = dict(store.db.execute("SELECT url, story_id FROM articles").fetchall())
         bulk_started = time.perf_counter()
-        recluster(store, Config())  # one batch: features on every core, then assignment
+        recluster(store, config)  # one batch: features on every core, then assignment
         bulk = time.perf_counter() - bulk_started
     gold = {r[0]: r[5] for r in rows}
     p, r, f = bcubed(pred, gold)
@@ -108,9 +109,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--days", type=int, default=0, help="span; default 1 day per 3,000")
     parser.add_argument("--batch", type=int, default=1000, help="articles per simulated run")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="clustering settings (feeds.yaml's clustering: section)")  # fmt: skip
     args = parser.parse_args()
+    settings = dict(item.split("=", 1) for item in args.set)
+    config = Config.model_validate({"clustering": settings})
     for n in args.sizes:
-        run(n, args.days or max(7, n // 3000), args.batch)
+        run(n, args.days or max(7, n // 3000), args.batch, config)
 
 
 if __name__ == "__main__":
