@@ -22,7 +22,7 @@ import math
 import re
 import unicodedata
 from array import array
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -230,7 +230,9 @@ class StoryIndex:
     candidate_features: int = 20
     max_candidates: int = 10
     stories: dict[int, ActiveStory] = field(default_factory=dict)
-    postings: dict[str, set[int]] = field(default_factory=dict)
+    # defaultdict: setdefault(f, set()) would build a throwaway set for every feature of every
+    # story restored or added, the bulk of a run's restore time
+    postings: defaultdict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     _evicted_at: datetime | None = None
 
     def evict(self, now: datetime) -> None:
@@ -287,7 +289,7 @@ class StoryIndex:
         story.norm, story.norm_independent = _norms(centroid)
         self.stories[story_id] = story
         for feature in centroid:
-            self.postings.setdefault(feature, set()).add(story_id)
+            self.postings[feature].add(story_id)
 
     def add(self, story_id: int, vec: dict[str, float], when: datetime) -> None:
         story = self.stories.get(story_id)
@@ -304,7 +306,7 @@ class StoryIndex:
             sq += delta
             if feature[0] in "EAN":
                 sq_ind += delta
-            self.postings.setdefault(feature, set()).add(story_id)
+            self.postings[feature].add(story_id)
         story.norm, story.norm_independent = math.sqrt(max(sq, 0.0)), math.sqrt(max(sq_ind, 0.0))
         story.size += 1
         story.last_time = max(story.last_time, when)
