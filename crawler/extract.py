@@ -14,18 +14,24 @@ from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
 # Precision mode keeps "most read" boxes, related links and comment threads out of the body.
+# Fast mode skips trafilatura's comparison with its fallback extractors (readability, jusText) on
+# every page: on the shared extraction benchmark (181 real pages) F1 0.971 -> 0.970 (6 pages
+# change: 5 lose, 1 gains; on the two halves by hash -0.003 and +0.002) for about 30% less time
+# per page (median 22.4 -> 15.6 ms). The second opinion below keeps the fallbacks.
 TRAFILATURA_OPTIONS = {
     "favor_precision": True,
     "include_comments": False,
     "include_tables": True,
     "deduplicate": False,
+    "fast": True,
 }
 
 
 # Precision mode sometimes keeps only a fragment (a reprint notice, a caption) of a page whose
 # body it judged noisy. When it returns less than SHORT_TEXT characters and trafilatura's default
-# mode finds at least SECOND_OPINION_RATIO times more, the default mode's text is taken. Measured
-# on the shared extraction benchmark: F1 0.969 -> 0.971 (the second pass runs on few pages).
+# mode (with its fallback extractors) finds at least SECOND_OPINION_RATIO times more, the default
+# mode's text is taken. Measured on the shared extraction benchmark: F1 0.969 -> 0.971 (the second
+# pass runs on few pages).
 SHORT_TEXT = 600
 SECOND_OPINION_RATIO = 3.0
 
@@ -129,7 +135,7 @@ def _default_mode_text(page: str | bytes, url: str | None) -> str:
     tree = load_html(page)
     if tree is None:
         return ""
-    options = {**TRAFILATURA_OPTIONS, "favor_precision": False}
+    options = {**TRAFILATURA_OPTIONS, "favor_precision": False, "fast": False}
     doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, **options)
     return (doc.text or "") if doc is not None else ""
 
