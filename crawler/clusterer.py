@@ -51,7 +51,6 @@ class Clusterer:
         self._pre: dict[int, Precomputed] = {}
         self.copy_window = timedelta(days=self.cfg.copy_window_days)
         self.copies = CopyIndex(store, self.cfg.copy_threshold, self.cfg.num_perm)
-        self.copy_times: dict[int, datetime] = {}
         self.roots: dict[int, int] = {}  # article id -> earliest copy (itself if none)
         self.article_story: dict[int, int | None] = {}
         self.stories = StoryIndex(
@@ -83,10 +82,8 @@ class Clusterer:
             when = parse_time(event_time) or latest
             self.roots[article_id] = duplicate_of or article_id
             self.article_story[article_id] = story_id
-            if when >= latest - self.copy_window:
-                self.copy_times[article_id] = when
-                if sig is not None:
-                    signatures.append((article_id, sig, when))
+            if sig is not None and when >= latest - self.copy_window:
+                signatures.append((article_id, sig, when))
         self.copies.load(signatures)
         for story_id, centroid, last_time, size in self.store.story_states(
             (latest - self.stories.window).isoformat()
@@ -127,14 +124,11 @@ class Clusterer:
         self._touched.clear()
 
     def _evict_copies(self, now: datetime) -> None:
-        """Forget band keys and times older than the copy window (hourly, not per article)."""
+        """Forget signatures older than the copy window (hourly, not per article)."""
         if self._copies_evicted_at and now - self._copies_evicted_at < timedelta(hours=1):
             return
         self._copies_evicted_at = now
-        cutoff = now - self.copy_window
-        self.copies.evict(cutoff)
-        for article_id in [a for a, t in self.copy_times.items() if t < cutoff]:
-            del self.copy_times[article_id]
+        self.copies.evict(now - self.copy_window)
 
     # -- one article ---------------------------------------------------------------------------
 
@@ -151,9 +145,7 @@ class Clusterer:
         pre = self._pre.pop(article_id, None)
         if art is None or (pre is None and art["text"] is None):
             art = self.store.cluster_input(article_id, with_text=pre is None)
-        when = parse_time(art["time"]) or datetime.now(timezone.utc)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+        when = _utc(parse_time(art["time"]) or datetime.now(timezone.utc))
 
         if pre is None:
             ((_, counts_dict, sig, credit),) = precompute(
@@ -174,7 +166,7 @@ class Clusterer:
             roots.discard(article_id)
             if roots:
                 duplicate_of = min(roots, key=lambda r: (self._time_of(r), r))
-                if self._time_of(duplicate_of) > when:
+                if self._time_of(duplicate_of) > when.timestamp():
                     # this copy is older than the group's root: it becomes the root
                     self._write_states()  # the re-root reads duplicate_of from the rows
                     self.store.reroot_copies(duplicate_of, article_id)
@@ -183,7 +175,6 @@ class Clusterer:
                             self.roots[a] = article_id
                     duplicate_of = None
             self.copies.add(article_id, mh, when)
-            self.copy_times[article_id] = when
         self.roots[article_id] = duplicate_of or article_id
 
         # 2. whom it credits: ``credit``, computed with the features above
@@ -230,11 +221,14 @@ class Clusterer:
             self._df_cache.update(self.store.document_frequencies(missing))
         return self._df_cache
 
-    def _time_of(self, article_id: int) -> datetime:
-        if article_id in self.copy_times:
-            return self.copy_times[article_id]
-        row = self.store.cluster_input(article_id)
-        return parse_time(row["time"]) or datetime.now(timezone.utc)
+    def _time_of(self, article_id: int) -> float:
+        """POSIX event time of a copy group's root: from the copy index while it is in the
+        window, else from its row."""
+        indexed = self.copies.time_of(article_id)
+        if indexed is not None:
+            return indexed
+        row = self.store.cluster_input(article_id, with_text=False)
+        return _utc(parse_time(row["time"]) or datetime.now(timezone.utc)).timestamp()
 
     def process_batch(
         self,
@@ -248,12 +242,10 @@ class Clusterer:
         if not ids:
             return
         known = known or {}
-        rows = []
-        for article_id in ids:
-            if article_id in known:
-                continue
-            art = self.store.cluster_input(article_id)
-            rows.append((article_id, art["title"], art["summary"], art["text"], art["outlet"]))
+        unknown = [i for i in ids if i not in known]
+        texts = self.store.cluster_inputs(unknown, with_text=True)
+        rows = [(i, texts[i]["title"], texts[i]["summary"], texts[i]["text"], texts[i]["outlet"])
+                for i in unknown]  # fmt: skip
         args = self.precompute_args
         workers = os.cpu_count() or 1
         if self.parallel_batch and len(ids) >= self.parallel_batch and workers > 1:
@@ -288,6 +280,11 @@ class Clusterer:
         for start in range(0, len(ids), size):
             self.process_batch(ids[start : start + size], known=known)
         return len(ids)
+
+
+def _utc(when: datetime) -> datetime:
+    """A time without a zone is taken as UTC, as feeds and archives mean it."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
 
 
 def recluster(store: Store, config: Config) -> tuple[int, int]:

@@ -128,6 +128,11 @@ class CopyIndex:
             self._buckets.setdefault(key, []).append(article_id)
         self._unwritten.append((article_id, values.tobytes()))
 
+    def time_of(self, article_id: int) -> float | None:
+        """POSIX event time of an indexed article; None once it left the window (or never had
+        a signature)."""
+        return self._times.get(article_id)
+
     def write(self) -> None:
         """Store the signatures added since the last write (caller commits)."""
         self.store.save_signatures(self._unwritten)

@@ -324,25 +324,22 @@ class Store:
         ]
 
     def cluster_input(self, article_id: int, *, with_text: bool = True) -> dict[str, Any]:
-        """What clustering reads of an article; without the text (and summary) when its features
-        are already made, so the row's overflow pages are not read."""
-        texts = "summary, text" if with_text else "NULL, NULL"
-        row = self.db.execute(
-            f"SELECT id, url, outlet, title, {texts}, lang, relevant,"
-            " coalesce(published_at, first_seen_at) FROM articles WHERE id = ?",
-            [article_id],
-        ).fetchone()
-        keys = ("id", "url", "outlet", "title", "summary", "text", "lang", "relevant", "time")
-        return dict(zip(keys, row, strict=True))
+        """What clustering reads of one article (see :meth:`cluster_inputs`)."""
+        return self.cluster_inputs([article_id], with_text=with_text)[article_id]
 
-    def cluster_inputs(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """:meth:`cluster_input` without the text, for many articles in one statement."""
+    def cluster_inputs(
+        self, ids: Sequence[int], *, with_text: bool = False
+    ) -> dict[int, dict[str, Any]]:
+        """What clustering reads of these articles, in one statement per 500; without the text
+        (and summary) when their features are already made, so the rows' overflow pages are not
+        read."""
+        texts = "summary, text" if with_text else "NULL, NULL"
         keys = ("id", "url", "outlet", "title", "summary", "text", "lang", "relevant", "time")
         out: dict[int, dict[str, Any]] = {}
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             for row in self.db.execute(
-                "SELECT id, url, outlet, title, NULL, NULL, lang, relevant,"
+                f"SELECT id, url, outlet, title, {texts}, lang, relevant,"
                 " coalesce(published_at, first_seen_at) FROM articles"
                 f" WHERE id IN ({','.join('?' * len(chunk))})",
                 chunk,
@@ -359,19 +356,6 @@ class Store:
             " WHERE a.clustered_at IS NOT NULL AND a.event_time >= ? ORDER BY a.event_time, a.id",
             [since],
         ).fetchall()
-
-    def signatures(self, ids: list[int]) -> dict[int, bytes]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        return {
-            int(a): bytes(s)
-            for a, s in self.db.execute(
-                f"SELECT article_id, signature FROM article_signatures WHERE article_id IN"
-                f" ({marks})",
-                ids,
-            )
-        }
 
     def save_story_states(self, states: Iterable[tuple[int, bytes, str, int]]) -> None:
         """(story_id, packed centroid, last_time, size) of stories whose centroid changed."""
