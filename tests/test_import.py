@@ -272,3 +272,60 @@ def test_unreadable_import_input_is_a_one_line_error(tmp_path: Path):
         err = result.stderr if isinstance(result.stderr, str) else result.stderr.decode()
         assert result.returncode == 2 and message in err and err.count("\n") == 1, err
     assert not db.exists()
+
+
+def _outcome(db: Path) -> dict[str, tuple]:
+    """Per URL: the URLs of its story, the URL it copies, the source it credits."""
+    urls = dict(rows(db, "SELECT id, url FROM articles"))
+    story_urls: dict[int, list[str]] = {}
+    for url, story in rows(db, "SELECT url, story_id FROM articles WHERE story_id IS NOT NULL"):
+        story_urls.setdefault(story, []).append(url)
+    return {
+        url: (sorted(story_urls.get(story, [])), urls.get(dup), credit)
+        for url, story, dup, credit in rows(
+            db, "SELECT url, story_id, duplicate_of, credited_source FROM articles"
+        )
+    }
+
+
+def test_forked_feature_workers_give_the_serial_result(tmp_path: Path):
+    """parallel_batch: a batch this large has its features made by forked processes while the
+    window loads; what comes out must not depend on it."""
+    outcomes = []
+    for parallel in (0, 20):
+        feeds = tmp_path / f"feeds{parallel}.yaml"
+        feeds.write_text(
+            FEEDS.read_text(encoding="utf-8")
+            + f"clustering:\n  parallel_batch: {parallel}\n  max_batch: 150\n"
+        )
+        db = tmp_path / f"news{parallel}.db"
+        result = newsmon("--db", str(db), "--feeds", str(feeds), "import", str(DATA))
+        assert result.returncode == 0, result.stderr
+        outcomes.append(_outcome(db))
+    assert outcomes[0] == outcomes[1]
+    assert sum(1 for _, dup, _ in outcomes[0].values() if dup) >= 30
+
+    # The pool really runs: one forked process per core, same results as in this process.
+    script = f"""
+import multiprocessing, os
+from crawler.clusterer import Clusterer
+from crawler.config import load_config
+from crawler.features import precompute
+from storage import Store
+config = load_config({str(tmp_path / "feeds20.yaml")!r})
+with Store({str(tmp_path / "news20.db")!r}) as store:
+    ids = [r[0] for r in store.db.execute("SELECT id FROM articles ORDER BY id")]
+    texts = store.cluster_inputs(ids, with_text=True)
+    rows = [(i, texts[i]["title"], texts[i]["summary"], texts[i]["text"], texts[i]["outlet"])
+            for i in ids]
+    clusterer = Clusterer(store, config)
+    pending = clusterer._start_precompute(rows)
+    forked = len(multiprocessing.active_children())
+    assert pending() == precompute(rows, *clusterer.precompute_args)
+    print(forked, os.cpu_count())
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=REPO, timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    forked, cores = map(int, run.stdout.split())
+    assert forked == (cores if cores > 1 else 0)
