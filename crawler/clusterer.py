@@ -97,12 +97,12 @@ class Clusterer:
             if sig is not None and when >= latest - self.copy_window:
                 signatures.append((article_id, sig, when))
         self.copies.load(signatures)
-        for story_id, centroid, last_time, size in self.store.story_states(
-            (latest - self.stories.window).isoformat()
-        ):
-            self.stories.restore(
-                story_id, unpack_centroid(centroid), parse_time(last_time) or latest, size
+        self.stories.restore(
+            (story_id, unpack_centroid(centroid), parse_time(last_time) or latest, size)
+            for story_id, centroid, last_time, size in self.store.story_states(
+                (latest - self.stories.window).isoformat()
             )
+        )
 
     def _write_states(self) -> None:
         self.store.save_cluster_states(self._states)

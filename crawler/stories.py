@@ -23,6 +23,7 @@ import re
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -186,30 +187,38 @@ class ArticleVector:
 
     features: list[str]
     values: list[float]
-    independent: list[str]  # the language-independent features ...
-    independent_values: list[float]  # ... and their values
+    # picks the language-independent features' entries, in order, out of a per-feature list
+    pick_independent: Callable[[list[float]], tuple[float, ...]]
     norm_independent: float
 
     @classmethod
     def of(cls, vec: dict[str, float]) -> ArticleVector:
-        independent = [f for f in vec if f[0] in "EAN"]
+        positions = [i for i, f in enumerate(vec) if f[0] in "EAN"]
         _, norm_ind = _norms(vec)
-        return cls(list(vec), list(vec.values()), independent,
-                   [vec[f] for f in independent], norm_ind)  # fmt: skip
+        if len(positions) == 1:  # itemgetter of one index returns the item, not a tuple
+            (only,) = positions
+            pick: Callable[[list[float]], tuple[float, ...]] = lambda row: (row[only],)  # noqa: E731
+        else:
+            pick = itemgetter(*positions) if positions else (lambda row: ())
+        return cls(list(vec), list(vec.values()), pick, norm_ind)
 
 
 def similarity(article: ArticleVector, story: ActiveStory) -> Similarity:
     """Cosine of an article (unit vector) with a story centroid, over all features and over the
-    language-independent ones. The lookups and products run in C (map over dict.get and mul):
-    this is the innermost loop of clustering. Centroid weights are sums of positive weights, so
-    a feature the story lacks is the only 0.0."""
-    get = story.centroid.get
-    dot = sum(map(mul, article.values, map(get, article.features, repeat(0.0))))
-    shared = list(map(get, article.independent, repeat(0.0)))
-    dot_ind = sum(map(mul, article.independent_values, shared))
-    sim_all = dot / story.norm if story.norm else 0.0
+    language-independent ones. The lookups and products run in C (map over dict.get and mul,
+    itemgetter for the independent ones): this is the innermost loop of clustering. Article
+    weights are positive and centroid weights are sums of them, so a product is 0.0 exactly
+    when the story lacks the feature."""
+    weights = map(story.centroid.get, article.features, repeat(0.0))
+    products = list(map(mul, article.values, weights))
+    independent = article.pick_independent(products)
+    sim_all = sum(products) / story.norm if story.norm else 0.0
     denom = article.norm_independent * story.norm_independent
-    return Similarity(sim_all, dot_ind / denom if denom else 0.0, len(shared) - shared.count(0.0))
+    return Similarity(
+        sim_all,
+        sum(independent) / denom if denom else 0.0,
+        len(independent) - independent.count(0.0),
+    )
 
 
 @dataclass
@@ -281,15 +290,19 @@ class StoryIndex:
                 best = Assignment(sid, score)
         return best
 
-    def restore(
-        self, story_id: int, centroid: dict[str, float], last_time: datetime, size: int
-    ) -> None:
-        """Bring back a story saved by an earlier run."""
-        story = ActiveStory(story_id, centroid, last_time, size)
-        story.norm, story.norm_independent = _norms(centroid)
-        self.stories[story_id] = story
-        for feature in centroid:
-            self.postings[feature].add(story_id)
+    def restore(self, saved: Iterable[tuple[int, dict[str, float], datetime, int]]) -> None:
+        """Bring back the stories an earlier run saved: (id, centroid, last time, size). The
+        postings are gathered as lists and made sets once per feature, which is several times
+        faster than adding to a set per feature of every story."""
+        gathered: defaultdict[str, list[int]] = defaultdict(list)
+        for story_id, centroid, last_time, size in saved:
+            story = ActiveStory(story_id, centroid, last_time, size)
+            story.norm, story.norm_independent = _norms(centroid)
+            self.stories[story_id] = story
+            for feature in centroid:
+                gathered[feature].append(story_id)
+        for feature, ids in gathered.items():
+            self.postings[feature].update(ids)
 
     def add(self, story_id: int, vec: dict[str, float], when: datetime) -> None:
         story = self.stories.get(story_id)
