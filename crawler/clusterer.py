@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -21,13 +19,7 @@ from typing import Any
 
 from crawler.config import Config
 from crawler.dedup import CopyIndex, from_bytes
-from crawler.features import (
-    Precomputed,
-    PrecomputeResult,
-    PrecomputeRow,
-    precompute,
-    precompute_args,
-)
+from crawler.features import Precomputed, precompute, precompute_args
 from crawler.stories import (
     FeatureWeights,
     StoryIndex,
@@ -74,15 +66,11 @@ class Clusterer:
         self.stories_new = 0
         self.seq = int(store.meta("seq", "0") or 0)  # clustering order, for recluster's replay
         self._states: list[ClusterState] = []  # articles' results not yet written (see flush)
-        # loaded on first use, so a batch's features can be computed while it loads
-        self._window_loaded = False
+        self._load_window()
 
     # -- state ---------------------------------------------------------------------------------
 
     def _load_window(self) -> None:
-        if self._window_loaded:
-            return
-        self._window_loaded = True
         latest = parse_time(self.store.latest_event_time())
         if latest is None:
             return
@@ -154,7 +142,6 @@ class Clusterer:
         (see :meth:`process_pending`); alone, an article is a batch of its own. ``art`` is its
         :meth:`Store.cluster_input` when the caller has read it already.
         """
-        self._load_window()
         pre = self._pre.pop(article_id, None)
         if art is None or (pre is None and art["text"] is None):
             art = self.store.cluster_input(article_id, with_text=pre is None)
@@ -259,9 +246,20 @@ class Clusterer:
         texts = self.store.cluster_inputs(unknown, with_text=True)
         rows = [(i, texts[i]["title"], texts[i]["summary"], texts[i]["text"], texts[i]["outlet"])
                 for i in unknown]  # fmt: skip
-        pending = self._start_precompute(rows)
-        self._load_window()  # meanwhile, when the features are made in other processes
-        results = pending()
+        args = self.precompute_args
+        workers = os.cpu_count() or 1
+        if self.parallel_batch and len(ids) >= self.parallel_batch and workers > 1:
+            # spawn: never fork a process that may run a reactor and threads
+            chunks = [rows[i : i + 500] for i in range(0, len(rows), 500)]
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                results = [
+                    r
+                    for part in pool.map(precompute, chunks, *[[a] * len(chunks) for a in args])
+                    for r in part
+                ]
+        else:
+            results = precompute(rows, *args)
         results += [(i, *known[i]) for i in ids if i in known]
         self._pre = {r[0]: r[1:] for r in results}
         with self.store.db.atomic():
@@ -274,38 +272,6 @@ class Clusterer:
                 for article_id in chunk:
                     self.process(article_id, batch, inputs[article_id])
                 self.flush()
-
-    def _start_precompute(self, rows: list[PrecomputeRow]) -> Callable[[], list[PrecomputeResult]]:
-        """Start computing the features of ``rows``; the returned function waits for them.
-
-        A batch of at least ``parallel_batch`` rows is split over a pool of forked processes,
-        one per core, and the caller loads the window while they work. Only a process with no
-        other thread forks (a crawl's reactor runs threads; its articles arrive precomputed by
-        its extraction workers anyway); otherwise the rows are computed in this process.
-        """
-        args = self.precompute_args
-        workers = os.cpu_count() or 1
-        if (
-            not self.parallel_batch
-            or len(rows) < self.parallel_batch
-            or workers < 2
-            or threading.active_count() > 1
-        ):
-            return lambda: precompute(rows, *args)
-        # fork: the workers inherit the imports and caches instead of loading them again
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        size = min(2000, -(-len(rows) // workers))
-        futures = [
-            pool.submit(precompute, rows[i : i + size], *args) for i in range(0, len(rows), size)
-        ]
-
-        def results() -> list[PrecomputeResult]:
-            try:
-                return [r for future in futures for r in future.result()]
-            finally:
-                pool.shutdown(cancel_futures=True)
-
-        return results
 
     def process_pending(self, known: dict[int, Precomputed] | None = None) -> int:
         """Every stored article not yet clustered (an import, a crawl that died), oldest first."""

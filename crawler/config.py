@@ -153,9 +153,8 @@ class ClusteringConfig(_Strict):
     story_min_shared_independent: int = Field(default=3, ge=0)
     # an event is identified by the headline and the lead, not the background further down
     story_lead_words: int = Field(default=120, ge=0)
-    # batches at least this large compute features on every core (in forked processes, while the
-    # window loads); 0: never
-    parallel_batch: int = Field(default=500, ge=0)
+    # batches at least this large (imports, recluster) compute features on every core; 0: never
+    parallel_batch: int = Field(default=5000, ge=0)
     # a backlog larger than this (a large import) is clustered in batches of this many, oldest
     # first, so memory stays bounded by the batch, not by the backlog
     max_batch: int = Field(default=20000, ge=100)
