@@ -464,48 +464,46 @@ class Store:
             self._refresh_stories(ids[start : start + 500])
 
     def _refresh_stories(self, ids: list[int]) -> None:
+        """The aggregates are computed by SQLite over the covering timeline index, and the
+        first article is one index seek per story, rather than every article of every touched
+        story being read into Python."""
         marks = ",".join("?" * len(ids))
-        timelines: dict[int, list[tuple[Any, ...]]] = {}
-        for row in self.db.execute(
-            "SELECT story_id, id, outlet, lang, credited_source, event_time FROM articles"
-            f" INDEXED BY idx_articles_story_timeline WHERE story_id IN ({marks})"
-            " ORDER BY story_id, event_time, id",
+        timeline = (
+            f"FROM articles INDEXED BY idx_articles_story_timeline WHERE story_id IN ({marks})"
+        )
+        sizes = {
+            row[0]: row[1:]
+            for row in self.db.execute(
+                "SELECT story_id, count(*), count(DISTINCT nullif(outlet, '')),"
+                f" count(DISTINCT nullif(lang, '')), max(event_time) {timeline} GROUP BY story_id",
+                ids,
+            )
+        }
+        gone = [sid for sid in ids if sid not in sizes]
+        self.db.conn.executemany("DELETE FROM stories WHERE id = ?", [(sid,) for sid in gone])
+        credits: dict[int, dict[str, int]] = {}
+        for story_id, source, n in self.db.execute(
+            f"SELECT story_id, credited_source, count(*) {timeline} AND credited_source != ''"
+            " GROUP BY story_id, credited_source",
             ids,
         ):
-            timelines.setdefault(row[0], []).append(row[1:])
-        gone = [sid for sid in ids if sid not in timelines]
-        self.db.conn.executemany("DELETE FROM stories WHERE id = ?", [(sid,) for sid in gone])
-        firsts = [rows[0][0] for rows in timelines.values()]
-        titles = dict(
-            self.db.execute(
-                f"SELECT id, title FROM articles WHERE id IN ({','.join('?' * len(firsts))})",
-                firsts,
-            ).fetchall()
-        )
+            credits.setdefault(story_id, {})[source] = n
         updates = []
         now = now_iso()
-        for story_id, rows in timelines.items():
-            first = rows[0]
-            credits: dict[str, int] = {}
-            for row in rows:
-                if row[3]:
-                    credits[row[3]] = credits.get(row[3], 0) + 1
-            credited = max(sorted(credits), key=lambda k: credits[k]) if credits else None
+        for story_id, (count, outlets, langs, last_seen) in sizes.items():
+            first_id, title, outlet, first_seen = self.db.execute(
+                "SELECT id, title, outlet, event_time FROM articles"
+                " WHERE id = (SELECT id FROM articles INDEXED BY idx_articles_story_timeline"
+                " WHERE story_id = ? ORDER BY event_time, id LIMIT 1)",
+                [story_id],
+            ).fetchone()
+            counts = credits.get(story_id, {})
+            # the most credited source; a tie goes to the first in alphabetical order
+            credited = max(sorted(counts), key=lambda k: counts[k]) if counts else None
             updates.append(
-                (
-                    titles.get(first[0]),
-                    first[4],
-                    rows[-1][4],
-                    first[1],
-                    first[0],
-                    credited,
-                    len(rows),
-                    len({r[1] for r in rows if r[1]}),
-                    len({r[2] for r in rows if r[2]}),
-                    now,
-                    story_id,
-                )
-            )
+                (title, first_seen, last_seen, outlet, first_id, credited, count, outlets, langs,
+                 now, story_id)
+            )  # fmt: skip
         self.db.conn.executemany(
             "UPDATE stories SET title = ?, first_seen_at = ?, last_seen_at = ?, origin_outlet = ?,"
             " origin_article_id = ?, credited_source = ?, article_count = ?, outlet_count = ?,"
