@@ -108,13 +108,21 @@ class Scorer:
         prefix = term.endswith("*")
         words = term.rstrip("*").strip('"').replace('""', '"')
         with self.conn:
-            self.conn.execute("DELETE FROM doc")
+            self._clear()
             self.conn.execute("INSERT INTO doc (rowid, title) VALUES (1, ?)", [words])
             tokens = tuple(
                 r[0] for r in self.conn.execute("SELECT term FROM doc_tokens ORDER BY offset")
             )
-            self.conn.execute("DELETE FROM doc")
+            self._clear()
         return tokens, prefix
+
+    def _clear(self) -> None:
+        """Empty the table and its index. A plain DELETE leaves the deleted rows' entries in
+        the index as delete markers that every later query wades through: after the terms are
+        tokenized at start-up, a batch of 1,000 articles took 0.6 s to score instead of 0.06 s.
+        FTS5's 'optimize' merges the index into one segment, dropping them."""
+        self.conn.execute("DELETE FROM doc")
+        self.conn.execute("INSERT INTO doc (doc) VALUES ('optimize')")
 
     def _ids(self, query: str) -> set[int]:
         return {r[0] for r in self.conn.execute("SELECT rowid FROM doc WHERE doc MATCH ?", [query])}
@@ -143,7 +151,7 @@ class Scorer:
         if len(rows) <= SINGLE_ROWS:
             return {row[0]: self._score_one(*row[1:]) for row in rows}
         with self.conn:
-            self.conn.execute("DELETE FROM doc")
+            self._clear()
             self.conn.executemany(
                 "INSERT INTO doc (rowid, title, summary, text) VALUES (?, ?, ?, ?)",
                 ((i, t or "", s or "", self.lead(x)) for i, t, s, x in rows),
@@ -159,7 +167,7 @@ class Scorer:
                     hits.setdefault(i, set()).add(term)
                 for i in self._ids("title : " + term):
                     title_hits.setdefault(i, set()).add(term)
-            self.conn.execute("DELETE FROM doc")
+            self._clear()
         empty: set[str] = set()
         return {
             row[0]: combine(
@@ -175,7 +183,7 @@ class Scorer:
         """One article: read the tokens FTS5 made of it, keep the terms whose tokens it has,
         and ask FTS5 itself only what tokens cannot answer (phrases, the topic queries)."""
         with self.conn:
-            self.conn.execute("DELETE FROM doc")
+            self._clear()
             self.conn.execute(
                 "INSERT INTO doc (rowid, title, summary, text) VALUES (1, ?, ?, ?)",
                 (title or "", summary or "", self.lead(text)),
@@ -207,7 +215,7 @@ class Scorer:
             matched = {
                 t.name for t in self.topics if hits.intersection(t.terms) and self._ids(t.query)
             }
-            self.conn.execute("DELETE FROM doc")
+            self._clear()
         return combine(self.topics, matched, hits, title_hits)
 
 
