@@ -272,3 +272,36 @@ def test_unreadable_import_input_is_a_one_line_error(tmp_path: Path):
         err = result.stderr if isinstance(result.stderr, str) else result.stderr.decode()
         assert result.returncode == 2 and message in err and err.count("\n") == 1, err
     assert not db.exists()
+
+
+def _outcome(db: Path) -> dict[str, tuple]:
+    """Per URL: the URLs of its story, the URL it copies, the source it credits."""
+    urls = dict(rows(db, "SELECT id, url FROM articles"))
+    story_urls: dict[int, list[str]] = {}
+    for url, story in rows(db, "SELECT url, story_id FROM articles WHERE story_id IS NOT NULL"):
+        story_urls.setdefault(story, []).append(url)
+    return {
+        url: (sorted(story_urls.get(story, [])), urls.get(dup), credit)
+        for url, story, dup, credit in rows(
+            db, "SELECT url, story_id, duplicate_of, credited_source FROM articles"
+        )
+    }
+
+
+def test_features_made_on_every_core_give_the_serial_result(tmp_path: Path):
+    """parallel_batch: a batch this large has its features made by a process pool; what comes
+    out must not depend on it."""
+    outcomes = []
+    for parallel in (0, 20):
+        feeds = tmp_path / f"feeds{parallel}.yaml"
+        feeds.write_text(
+            FEEDS.read_text(encoding="utf-8")
+            + f"clustering:\n  parallel_batch: {parallel}\n  max_batch: 150\n"
+        )
+        db = tmp_path / f"news{parallel}.db"
+        result = newsmon("--db", str(db), "--feeds", str(feeds), "import", str(DATA))
+        assert result.returncode == 0, result.stderr
+        outcomes.append(_outcome(db))
+    assert outcomes[0] == outcomes[1]
+    assert sum(1 for _, dup, _ in outcomes[0].values() if dup) >= 30
+    assert sum(1 for _, _, credit in outcomes[0].values() if credit) >= 30
