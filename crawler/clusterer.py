@@ -243,9 +243,11 @@ class Clusterer:
             return
         known = known or {}
         unknown = [i for i in ids if i not in known]
-        texts = self.store.cluster_inputs(unknown, with_text=True)
-        rows = [(i, texts[i]["title"], texts[i]["summary"], texts[i]["text"], texts[i]["outlet"])
-                for i in unknown]  # fmt: skip
+        # one read of the batch: with the text where the features are still to be made
+        inputs = self.store.cluster_inputs(unknown, with_text=True)
+        inputs.update(self.store.cluster_inputs([i for i in ids if i in known]))
+        rows = [(i, inputs[i]["title"], inputs[i]["summary"], inputs[i]["text"],
+                 inputs[i]["outlet"]) for i in unknown]  # fmt: skip
         args = self.precompute_args
         workers = os.cpu_count() or 1
         if self.parallel_batch and len(ids) >= self.parallel_batch and workers > 1:
@@ -266,10 +268,8 @@ class Clusterer:
             batch = self.store.next_batch()
             self.count_documents([Counter(r[1]) for r in results])
         for start in range(0, len(ids), commit_every):
-            chunk = ids[start : start + commit_every]
-            inputs = self.store.cluster_inputs(chunk)  # one read, not one per article
             with self.store.db.atomic():
-                for article_id in chunk:
+                for article_id in ids[start : start + commit_every]:
                     self.process(article_id, batch, inputs[article_id])
                 self.flush()
 
