@@ -257,26 +257,9 @@ def m008_story_timeline_index(db: Database) -> None:
 
 
 @migrations()
-def m009_copy_bands_clustered(db: Database) -> None:
-    """copy_bands as a WITHOUT ROWID table keyed by (key, band, article_id): a lookup by key reads
-    its rows in place, and each article's bands cost two B-tree inserts instead of four."""
-    db.execute(
-        "CREATE TABLE copy_bands_new (key INTEGER NOT NULL, band INTEGER NOT NULL,"
-        " article_id INTEGER NOT NULL, event_time TEXT, PRIMARY KEY (key, band, article_id))"
-        " WITHOUT ROWID"
-    )
-    db.execute(
-        "INSERT OR IGNORE INTO copy_bands_new (key, band, article_id, event_time)"
-        " SELECT key, band, article_id, event_time FROM copy_bands"
-    )
-    db.execute("DROP TABLE copy_bands")
-    db.execute("ALTER TABLE copy_bands_new RENAME TO copy_bands")
-    db.execute("CREATE INDEX idx_copy_bands_event_time ON copy_bands (event_time)")
-
-
-@migrations()
 def m010_drop_copy_bands(db: Database) -> None:
     """The copy window's LSH index lives in memory, built from the signatures when a run starts:
     maintaining band keys in SQLite (an insert and a delete per band and article) cost more than
-    rebuilding the index once per run."""
+    rebuilding the index once per run. (m009, which rebuilt copy_bands WITHOUT ROWID, is gone:
+    a new database would only have built the table to drop it here.)"""
     db.execute("DROP TABLE IF EXISTS copy_bands")

@@ -102,3 +102,21 @@ def test_shipped_topic_on_labelled_set():
 def test_topic_config_rejects_bad_group_names():
     with pytest.raises(ConfigError, match="group name"):
         parse_config("topics:\n  - name: t\n    query: x\n    groups: {'bad-name': y}\n")
+
+
+def test_scoring_batch_after_batch_leaves_no_index_behind():
+    """The private FTS5 table is emptied after each batch without leaving delete markers, which
+    would slow every later query: its index stays the size it had after the first batch."""
+    scorer = Scorer([topic("(ATACMS OR missile*) AND (Russia* OR Росі*)")])
+    rows = [(i, f"ATACMS strike {i}", None, f"missiles hit Russian territory, day {i}")
+            for i in range(200)]  # fmt: skip
+
+    def index_rows() -> int:
+        return scorer.conn.execute("SELECT count(*) FROM doc_data").fetchone()[0]
+
+    first = scorer.score_many(rows)
+    size = index_rows()
+    for _ in range(5):
+        assert scorer.score_many(rows) == first
+        assert index_rows() == size
+    assert all(r.relevant for r in first.values())

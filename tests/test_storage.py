@@ -150,3 +150,17 @@ def test_readonly_store_cannot_write(tmp_path):
     with Store(tmp_path / "n.db", readonly=True) as ro:
         with pytest.raises(sqlite3.OperationalError):
             ro.db.execute("INSERT INTO stories (title) VALUES ('x')")
+
+
+def test_upgrade_drops_the_copy_bands_table(tmp_path):
+    """A database from before the in-memory copy index loses its band-key table on opening."""
+    path = tmp_path / "news.db"
+    with Store(path) as store:
+        store.db.execute("CREATE TABLE copy_bands (key INTEGER, band INTEGER, article_id INTEGER)")
+        store.db.execute("INSERT INTO copy_bands VALUES (1, 0, 1)")
+        store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm010_drop_copy_bands'")
+    with Store(path) as store:
+        assert "copy_bands" not in store.db.table_names()
+        from storage.schema import migrations
+
+        assert not migrations.pending(store.db)
