@@ -8,7 +8,7 @@ chronological batches through the real Clusterer. Prints articles/s, peak memory
 against the synthetic labels for each size.
 
     python benchmarks/clustering.py [--sizes 10000 100000] [--days 30] [--batch 500]
-                                    [--set story_centroid_features=0 ...]
+                                    [--set story_threshold=0.25 ...]
 """
 
 from __future__ import annotations

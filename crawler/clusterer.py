@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from crawler.config import Config
-from crawler.dedup import CopyIndex, from_bytes
+from crawler.dedup import CopyIndex, hash_values
 from crawler.features import Precomputed, precompute, precompute_args
 from crawler.stories import (
     FeatureWeights,
@@ -155,13 +155,13 @@ class Clusterer:
         else:
             counts_dict, sig, credit = pre
         counts = Counter(counts_dict)
-        mh = from_bytes(sig, self.cfg.num_perm) if sig is not None else None
+        values = hash_values(sig) if sig is not None else None
 
         # 1. copies: the earliest article among the near-duplicates' roots
         self._evict_copies(when)
         duplicate_of = None
-        if mh is not None:
-            matches = self.copies.matches(mh, when - self.copy_window)
+        if values is not None:
+            matches = self.copies.insert(article_id, values, when, when - self.copy_window)
             roots = {self.roots.get(m.article_id, m.article_id) for m in matches}
             roots.discard(article_id)
             if roots:
@@ -174,7 +174,6 @@ class Clusterer:
                         if r == duplicate_of:
                             self.roots[a] = article_id
                     duplicate_of = None
-            self.copies.add(article_id, mh, when)
         self.roots[article_id] = duplicate_of or article_id
 
         # 2. whom it credits: ``credit``, computed with the features above

@@ -54,6 +54,14 @@ def to_bytes(mh: MinHash) -> bytes:
     return np.asarray(mh.hashvalues, dtype=DTYPE).tobytes()
 
 
+def hash_values(signature: MinHash | np.ndarray | bytes) -> np.ndarray:
+    """A signature's hash values, all a :class:`CopyIndex` needs: from a MinHash, an array, or
+    stored bytes (read in place, without making a MinHash and its permutations)."""
+    if isinstance(signature, bytes):
+        return np.frombuffer(signature, dtype=DTYPE)
+    return np.asarray(getattr(signature, "hashvalues", signature), dtype=DTYPE)
+
+
 def from_bytes(blob: bytes, num_perm: int) -> MinHash:
     values = np.frombuffer(blob, dtype=DTYPE).copy()
     return MinHash(
@@ -119,12 +127,15 @@ class CopyIndex:
         order = np.argsort(keys, kind="stable")
         self._loaded_keys, self._loaded_ids = keys[order], owners[order]
 
-    def add(self, article_id: int, mh: MinHash, when: datetime) -> None:
+    def add(self, article_id: int, mh: MinHash | np.ndarray, when: datetime) -> None:
         """Index a new article's signature; :meth:`write` stores it."""
-        values = np.asarray(mh.hashvalues, dtype=DTYPE)
+        values = hash_values(mh)
+        self._add(article_id, values, self._band_keys(values[None, :])[0], when)
+
+    def _add(self, article_id: int, values: np.ndarray, keys: np.ndarray, when: datetime) -> None:
         self._signatures[article_id] = values
         self._times[article_id] = when.timestamp()
-        for key in self._band_keys(values[None, :])[0].tolist():
+        for key in keys.tolist():
             self._buckets.setdefault(key, []).append(article_id)
         self._unwritten.append((article_id, values.tobytes()))
 
@@ -167,12 +178,26 @@ class CopyIndex:
         times = self._times
         return {a for a in found if times.get(a, -math.inf) >= start}
 
-    def matches(self, mh: MinHash, since: datetime) -> list[CopyMatch]:
+    def matches(self, mh: MinHash | np.ndarray, since: datetime) -> list[CopyMatch]:
         """Indexed articles from ``since`` on whose estimated Jaccard with ``mh`` reaches the
         threshold, best first."""
-        values = np.asarray(mh.hashvalues, dtype=DTYPE)
+        values = hash_values(mh)
+        return self._matches(values, self._band_keys(values[None, :])[0], since)
+
+    def insert(
+        self, article_id: int, mh: MinHash | np.ndarray, when: datetime, since: datetime
+    ) -> list[CopyMatch]:
+        """:meth:`matches` of a new article, which is then indexed (:meth:`add`): its band keys
+        are worked out once for both."""
+        values = hash_values(mh)
+        keys = self._band_keys(values[None, :])[0]
+        found = self._matches(values, keys, since)
+        self._add(article_id, values, keys, when)
+        return found
+
+    def _matches(self, values: np.ndarray, keys: np.ndarray, since: datetime) -> list[CopyMatch]:
         found = []
-        for article_id in self._candidates(self._band_keys(values[None, :])[0], since.timestamp()):
+        for article_id in self._candidates(keys, since.timestamp()):
             # MinHash.jaccard's estimate, without building a MinHash per indexed signature
             jaccard = float(np.count_nonzero(values == self._signatures[article_id])) / len(values)
             if jaccard >= self.threshold:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from itertools import repeat
+from itertools import islice, repeat
 from operator import itemgetter, mul
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -143,11 +143,13 @@ def vectorize(
 ) -> dict[str, float]:
     """Unit-length TF-IDF vector over the top ``max_features`` features."""
     kind = {"E": weights.entity, "A": weights.acronym, "N": weights.number, "W": weights.word}
-    vec = {}
-    for feature, tf in counts.items():
-        idf = math.log((n_docs + 1) / (df.get(feature, 0) + 1)) + 1.0
-        vec[feature] = (1.0 + math.log(tf)) * idf * kind[feature[0]]
-    top = sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[: weights.max_features]
+    log, n = math.log, n_docs + 1
+    vec = {f: (1.0 + log(tf)) * (log(n / (df.get(f, 0) + 1)) + 1.0) * kind[f[0]]
+           for f, tf in counts.items()}  # fmt: skip
+    # highest weight first, ties by name: sorted by name, then stably by weight (keys in C)
+    top = sorted(vec.items())
+    top.sort(key=itemgetter(1), reverse=True)
+    del top[weights.max_features :]
     norm = math.sqrt(sum(v * v for _, v in top)) or 1.0
     return {f: v / norm for f, v in top}
 
@@ -260,8 +262,9 @@ class StoryIndex:
 
     def candidates(self, vec: dict[str, float]) -> set[int]:
         """The active stories sharing most of the article's most distinctive features: at most
-        ``max_candidates`` of them are compared, however many stories are active."""
-        top = sorted(vec.items(), key=lambda kv: -kv[1])[: self.candidate_features]
+        ``max_candidates`` of them are compared, however many stories are active. ``vec`` is
+        ordered by weight, highest first, as :func:`vectorize` makes it."""
+        top = islice(vec.items(), self.candidate_features)  # vectorize sorts by weight
         hits: dict[int, float] = {}  # a plain dict: Counter's __missing__ is a Python call
         get = hits.get
         for feature, weight in top:

@@ -85,6 +85,28 @@ def test_signatures_are_written_and_a_new_index_loads_them(tmp_path):
         assert len(other) == 0
 
 
+def test_insert_matches_then_indexes_from_stored_bytes(tmp_path):
+    """What the clusterer does per article: the matches among the articles indexed before it,
+    from the stored signature bytes, then the article is itself indexed."""
+    with Store(tmp_path / "d.db") as store:
+        for n in (1, 2, 3):
+            store.db["articles"].insert({"id": n, "url": f"https://x.test/{n}"})
+        index = CopyIndex(store, threshold=0.5, num_perm=128)
+        since = _at("2024-05-28T00:00:00+00:00")
+        wire_bytes = to_bytes(signature(WIRE, 4, 128))
+        assert index.insert(1, wire_bytes, _at("2024-05-30T21:00:00+00:00"), since) == []
+        other = to_bytes(signature(OTHER, 4, 128))
+        assert index.insert(2, other, _at("2024-05-31T10:00:00+00:00"), since) == []
+        edited = signature(EDITED, 4, 128)
+        found = index.insert(3, to_bytes(edited), _at("2024-05-31T11:00:00+00:00"), since)
+        assert [m.article_id for m in found] == [1]
+        # the edited copy is indexed too: a third copy finds both earlier ones, best first
+        again = index.matches(signature(WIRE, 4, 128), since)
+        assert [m.article_id for m in again] == [1, 3] and again[0].jaccard == 1.0
+        index.write()
+        assert _signatures(store)[1] == wire_bytes
+
+
 def test_a_later_run_finds_copies_of_an_earlier_runs_articles(tmp_path):
     """Each run rebuilds the copy window's index from the stored signatures."""
     from crawler.config import Config
