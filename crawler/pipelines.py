@@ -88,6 +88,7 @@ class StorePipeline:
             raise DropItem(f"unexpected item {type(item).__name__}")
         store = self.crawler.spider.store
         status, article_id = store.save_article(item.row(), item.url_forms)
+        self.crawler.spider.page_settled(item.feed, stored=True)
         item.id = article_id
         if status == "new" and item.precomputed is not None:
             self.precomputed[article_id] = item.precomputed

@@ -56,15 +56,24 @@ def feed_state_message(url: str, fields: dict[str, Any], outcome: str) -> str:
     return json.dumps({"type": "feed_state", "url": url, "fields": fields, "outcome": outcome})
 
 
+def awaits_message(url: str, name: str, pages: int, validators: dict[str, str | None]) -> str:
+    """A poll led to ``pages`` article pages: the writer stores its ETag and Last-Modified once
+    it has stored them all (see ``SourceSpider.record_success``). Not a poll of its own."""
+    return json.dumps(
+        {"type": "feed_awaits", "url": url, "name": name, "pages": pages, "fields": validators}
+    )
+
+
 def article_message(article: Article) -> str:
     data = asdict(article)
     data.pop("precomputed")  # the writer clusters from the stored text
     return json.dumps({"type": "article", "article": data}, ensure_ascii=False)
 
 
-def done_message(kind: str) -> str:
-    """A scheduled request that produced no article: ``article_failed`` or ``task_done``."""
-    return json.dumps({"type": kind})
+def done_message(kind: str, feed: str | None = None) -> str:
+    """A scheduled request that produced no article: ``article_failed`` (of that feed's poll)
+    or ``task_done``."""
+    return json.dumps({"type": kind, "feed": feed})
 
 
 def decode_message(data: bytes | str) -> dict[str, Any]:

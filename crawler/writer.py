@@ -18,7 +18,7 @@ from crawler import redisqueue as rq
 from crawler.clusterer import Clusterer
 from crawler.config import Config
 from crawler.rescore import score_pending
-from crawler.spiders.base import due_sources
+from crawler.spiders.base import AwaitedPoll, due_sources
 from storage import Store
 
 
@@ -37,6 +37,7 @@ def run_writer(
     """Run one distributed crawl to its end; returns (status, counts, error)."""
     keys = {n: rq.key(prefix, n) for n in ("sources", "items", "pending", "requests")}
     counts: Counter[str] = Counter()
+    awaited: dict[str, AwaitedPoll] = {}  # polls whose pages are not all stored, by feed name
     clusterer = Clusterer(store, config)
     score_pending(store, config)  # what a crashed run stored and never scored or clustered
     clusterer.process_pending()
@@ -45,6 +46,11 @@ def run_writer(
     def apply(message: dict[str, Any]) -> int:
         """Apply one message; returns how many scheduled requests it answers for."""
         kind = message["type"]
+        if kind == "feed_awaits":
+            awaited[message["name"]] = AwaitedPoll(
+                message["url"], message["pages"], message["fields"]
+            )
+            return 0
         if kind == "feed_state":
             store.update_feed(message["url"], **message["fields"])
             counts["feeds_polled"] += 1
@@ -57,8 +63,15 @@ def run_writer(
             article = message["article"]
             status, _ = store.save_article(article.row(), article.url_forms)
             counts[f"articles_{status}"] += 1
+            poll = awaited.get(article.feed or "")
+            if poll is not None:
+                poll.pages -= 1
+                if poll.pages <= 0:
+                    store.update_feed(poll.url, **poll.validators)
+                    del awaited[article.feed or ""]
         elif kind == "article_failed":
             counts["articles_failed"] += 1
+            awaited.pop(message.get("feed") or "", None)  # the feed keeps no validators
         return 1
 
     # Results a dead earlier run left behind are real work: apply them first.

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from conftest import FAST, REPO, crawl, newsmon, rows
-from faultserver import FaultServer, respond
+from faultserver import FaultServer, conditional, respond
 
 N_ARTICLES = 60
 RSS = "application/rss+xml"
@@ -37,7 +37,9 @@ def slow_page(title: str, delay: float):
     return fault
 
 
-def slow_site(srv: FaultServer, tmp: Path, delay: float) -> Path:
+def slow_site(srv: FaultServer, tmp: Path, delay: float, etag: bool = False) -> Path:
+    """A feed of N_ARTICLES slow pages; with ``etag``, a feed that answers 304 to a client
+    that has seen it, as most real feeds do."""
     items = ""
     for i in range(N_ARTICLES):
         srv.faults[f"/a/{i}.html"] = slow_page(f"Story number {i}", delay)
@@ -45,10 +47,11 @@ def slow_site(srv: FaultServer, tmp: Path, delay: float) -> Path:
             f"<item><title>Story number {i}</title><link>{srv.url(f'/a/{i}.html')}</link>"
             f"<pubDate>Thu, 30 May 2024 {i // 60 + 10:02d}:{i % 60:02d}:00 GMT</pubDate></item>"
         )
-    srv.faults["/feed.xml"] = respond(
-        200, f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>{items}'
-        "</channel></rss>".encode(), RSS,
-    )  # fmt: skip
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>{items}'
+    feed += "</channel></rss>"
+    srv.faults["/feed.xml"] = (
+        conditional(feed.encode(), RSS) if etag else respond(200, feed.encode(), RSS)
+    )
     feeds = tmp / "feeds.yaml"
     feeds.write_text(
         f"feeds:\n  - {{name: slow, url: '{srv.url('/feed.xml')}', outlet: Slow Times}}\n"
@@ -122,6 +125,33 @@ def test_kill_9_mid_crawl_loses_nothing_and_rerun_completes(tmp_path: Path):
         assert all(n == 1 for p, n in srv.hits.items() if p.startswith("/a/") and p in {
             f"/a/{t.split()[-1]}.html" for _, _, t, _ in stored_before
         })  # fmt: skip
+
+
+def test_kill_9_after_an_etag_feed_was_polled_the_plain_rerun_fetches_the_rest(tmp_path: Path):
+    """The feed's ETag is the promise 'nothing new since': it must not be stored while pages of
+    that poll are still unfetched, or the rerun gets 304 and never fetches them."""
+    with FaultServer() as srv:
+        feeds = slow_site(srv, tmp_path, delay=0.25, etag=True)
+        db = tmp_path / "news.db"
+        proc = start_crawl(db, feeds)
+        wait_for(lambda: count(db, "SELECT count(*) FROM articles") >= 8)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert count(db, "SELECT count(*) FROM articles") < N_ARTICLES
+        assert rows(db, "SELECT etag FROM feeds") == [(None,)]  # not while pages are pending
+
+        rerun = crawl(db, feeds)  # what cron runs next: no --all
+        assert rerun.returncode == 0, rerun.stderr
+        assert rows(db, "SELECT count(DISTINCT url), count(*) FROM articles") == [
+            (N_ARTICLES, N_ARTICLES)
+        ]
+        # once every page of a poll is stored, the ETag is kept and the next poll costs a 304
+        assert rows(db, "SELECT etag IS NOT NULL FROM feeds") == [(1,)]
+        srv.hits.clear()
+        third = crawl(db, feeds)
+        assert third.returncode == 0, third.stderr
+        assert "1 not modified" in third.stdout
+        assert not [p for p in srv.hits if p.startswith("/a/")]
 
 
 def test_second_crawl_exits_75_at_once_and_readers_never_fail(tmp_path: Path):

@@ -14,6 +14,7 @@ import pytest
 from conftest import crawl, rows
 from faultserver import (
     FaultServer,
+    conditional,
     drip,
     huge,
     redirect,
@@ -305,3 +306,62 @@ def test_ten_thousand_entry_feed(tmp_path: Path):
         second = crawl(db, feeds, "--all", "--max-articles", "25")
         assert "25 articles new" in second.stdout  # the deferred entries come next
         assert rows(db, "SELECT count(DISTINCT url), count(*) FROM articles") == [(50, 50)]
+
+
+def test_an_etag_feed_whose_pages_were_not_all_stored_is_fetched_whole_again(tmp_path: Path):
+    """A page that failed for now (a 503 after retries) and entries deferred by --max-articles
+    must come back at the next plain run, however the feed answers conditional GETs: the feed
+    keeps no ETag until every page of a poll is stored."""
+    with FaultServer() as srv:
+        flaky = {"fail": True}
+        ok = respond(200, page("Flaky story"), "text/html")
+
+        def sometimes(h) -> None:
+            (respond(503, b"busy") if flaky["fail"] else ok)(h)
+
+        srv.faults["/p/flaky.html"] = sometimes
+        srv.faults["/p/fine.html"] = respond(200, page("Fine story"), "text/html")
+        srv.faults["/flaky.xml"] = conditional(rss(
+            item(srv.url("/p/flaky.html"), "Flaky story", date=DATE)
+            + item(srv.url("/p/fine.html"), "Fine story", date=DATE)
+        ).encode(), RSS)  # fmt: skip
+        items = "".join(item(srv.url(f"/m/{i}.html"), f"Many {i}", date=DATE) for i in range(6))
+        for i in range(6):
+            srv.faults[f"/m/{i}.html"] = respond(200, page(f"Many {i}"), "text/html")
+        srv.faults["/many.xml"] = conditional(rss(items).encode(), RSS)
+        srv.faults["/steady.xml"] = conditional(rss(
+            item(srv.url("/p/fine.html"), "Fine story", date=DATE)
+        ).encode(), RSS)  # fmt: skip
+        feeds = tmp_path / "feeds.yaml"
+        feeds.write_text(
+            "feeds:\n"
+            f"  - {{name: flaky, url: '{srv.url('/flaky.xml')}', outlet: Flaky}}\n"
+            f"  - {{name: many, url: '{srv.url('/many.xml')}', outlet: Many}}\n"
+        )
+        db = tmp_path / "news.db"
+        first = crawl(db, feeds, "--only", "many", "--max-articles", "4")
+        assert first.returncode == 0, first.stderr
+        failing = crawl(db, feeds, "--only", "flaky")
+        assert failing.returncode == 0, failing.stderr
+        assert [t for (t,) in rows(db, "SELECT title FROM articles ORDER BY title")] == [
+            "Fine story", "Many 0", "Many 1", "Many 2", "Many 3",
+        ]  # fmt: skip
+        assert {n: s["etag"] for n, s in state(db).items()} == {"flaky": None, "many": None}
+
+        flaky["fail"] = False
+        second = crawl(db, feeds)  # the plain next run: no --all
+        assert second.returncode == 0, second.stderr
+        titles = {t for (t,) in rows(db, "SELECT title FROM articles")}
+        assert {"Flaky story", "Many 4", "Many 5"} <= titles and len(titles) == 8
+        assert all(s["etag"] for s in state(db).values())  # every page stored: ETags kept
+
+        # a poll with nothing new keeps its ETag at once, and the next poll costs a 304
+        feeds.write_text(feeds.read_text() + f"  - {{name: steady, url: '{srv.url('/steady.xml')}'"
+                         ", outlet: Steady}\n")  # fmt: skip
+        third = crawl(db, feeds)
+        assert third.returncode == 0, third.stderr
+        assert state(db)["steady"]["etag"] and state(db)["steady"]["last_new_entries"] == 0
+        srv.hits.clear()
+        fourth = crawl(db, feeds, "--all")
+        assert "3 not modified" in fourth.stdout, fourth.stdout
+        assert not [p for p in srv.hits if p.startswith(("/p/", "/m/"))]

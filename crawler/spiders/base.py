@@ -132,6 +132,18 @@ def due_sources(
     return due
 
 
+@dataclass
+class AwaitedPoll:
+    """A poll whose new entries are being fetched: its validators (ETag, Last-Modified) are
+    stored only once every one of its pages is stored, because they tell the next poll 'you have
+    everything up to here' (a 304). Stored earlier, a crawl killed meanwhile, or a page that
+    failed for now, would leave entries that no later poll ever shows again."""
+
+    url: str
+    pages: int  # article pages not stored yet
+    validators: dict[str, str | None]
+
+
 class SourceSpider(scrapy.Spider):
     """Base of the newsmon spiders; ``kinds`` says which sources (feed, sitemap) it polls."""
 
@@ -159,6 +171,7 @@ class SourceSpider(scrapy.Spider):
         spider.sitemap_max_children = settings.getint("NEWSMON_SITEMAP_MAX_CHILDREN")
         spider.scheduled_keys: set[str] = set()
         spider.articles_scheduled = 0
+        spider.awaited: dict[str, AwaitedPoll] = {}  # by source name
         return spider
 
     # -- which feeds ---------------------------------------------------------------------------
@@ -238,13 +251,27 @@ class SourceSpider(scrapy.Spider):
         entries: int,
         new: int,
         ttl: float | None = None,
+        pages: int = 0,
     ) -> None:
+        """Record a parsed poll. ``pages`` of its ``new`` entries were scheduled for fetching:
+        until they are all stored (:meth:`page_settled`), the source keeps no validators, so
+        the next poll gets the whole feed and finds any entry still missing. Entries left for a
+        later run (``--max-articles``) keep them off for good, for the same reason."""
         source: Source = response.meta["source"]
+        validators = {
+            "etag": _header(response, "ETag"),
+            "last_modified": _header(response, "Last-Modified"),
+        }
+        if pages:
+            if pages == new:
+                self.await_pages(source, pages, validators)
+            validators = dict.fromkeys(validators)
+        elif new:
+            validators = dict.fromkeys(validators)  # every new entry was deferred
         self.save_feed_state(
             source.config.url,
             title=title,
-            etag=_header(response, "ETag"),
-            last_modified=_header(response, "Last-Modified"),
+            **validators,
             last_fetched_at=now_iso(),
             last_status=response.status,
             last_error=None,
@@ -255,6 +282,24 @@ class SourceSpider(scrapy.Spider):
             disabled=0,
             **({"last_new_at": now_iso()} if new else {}),
         )
+
+    def await_pages(self, source: Source, pages: int, validators: dict[str, str | None]) -> None:
+        """Hold a poll's validators until its ``pages`` are stored (see :meth:`page_settled`)."""
+        self.awaited[source.config.name] = AwaitedPoll(source.config.url, pages, validators)
+
+    def page_settled(self, source_name: str | None, stored: bool) -> None:
+        """An article page of a poll was stored (``stored``), or failed for now: once all of a
+        poll's pages are stored its validators are saved; one failure keeps them off."""
+        poll = self.awaited.get(source_name or "")
+        if poll is None:
+            return
+        if not stored:
+            del self.awaited[source_name or ""]
+            return
+        poll.pages -= 1
+        if poll.pages <= 0:
+            del self.awaited[source_name or ""]
+            self.store.update_feed(poll.url, **poll.validators)
 
     def follow(self, entries: list[FeedEntry], source: Source) -> Iterator[scrapy.Request]:
         """Requests for the article pages of new entries, within --max-articles."""
@@ -283,6 +328,7 @@ class SourceSpider(scrapy.Spider):
             entries=len(feed.entries),
             new=len(new_entries),
             ttl=feed.ttl_seconds,
+            pages=len(requests),
         )
         yield from requests
 
@@ -324,7 +370,11 @@ class SourceSpider(scrapy.Spider):
         new_entries = list(self.new_entries(sitemap.entries))
         requests = list(self.follow(new_entries, source))
         self.record_success(
-            response, title=None, entries=len(sitemap.entries), new=len(new_entries)
+            response,
+            title=None,
+            entries=len(sitemap.entries),
+            new=len(new_entries),
+            pages=len(requests),
         )
         yield from requests
 
@@ -464,6 +514,7 @@ class SourceSpider(scrapy.Spider):
             yield self.feed_only(entry, source, status, self.url_forms(None, request))
             return
         # Transient: store nothing, so the next run (entry still unseen) tries again.
+        self.page_settled(source.config.name, stored=False)
         self.crawler.stats.inc_value("newsmon/articles_failed")
         log.warning("article %s not fetched: %s", request.url, reason)
 

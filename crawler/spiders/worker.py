@@ -91,6 +91,11 @@ class WorkerSpider(SourceSpider):
             outcome = "polled"
         self.push(rq.feed_state_message(url, fields, outcome))
 
+    def await_pages(self, source: Source, pages: int, validators: dict[str, str | None]) -> None:
+        # Any worker may fetch the pages (the scheduler is shared): the writer, which sees every
+        # article, counts them down and stores the validators.
+        self.push(rq.awaits_message(source.config.url, source.config.name, pages, validators))
+
     def stored_titles(self, keys: list[str]) -> dict[str, str | None]:
         return {}  # the writer's database is not here; new_entries asks Redis instead
 
@@ -131,7 +136,8 @@ class WorkerSpider(SourceSpider):
                 self.server.srem(self.keys["seen"], url_key(entry.link or ""))
             except ValueError:
                 pass
-            self.push(rq.done_message("article_failed"))
+            source: Source = failure.request.meta["source"]
+            self.push(rq.done_message("article_failed", feed=source.config.name))
         yield from items
 
     def closed(self, reason: str) -> None:
