@@ -56,12 +56,18 @@ def feed_state_message(url: str, fields: dict[str, Any], outcome: str) -> str:
     return json.dumps({"type": "feed_state", "url": url, "fields": fields, "outcome": outcome})
 
 
-def awaits_message(url: str, name: str, pages: int, validators: dict[str, str | None]) -> str:
-    """A poll led to ``pages`` article pages: the writer stores its ETag and Last-Modified once
-    it has stored them all (see ``SourceSpider.record_success``). Not a poll of its own."""
+def awaits_message(url: str, name: str, pages: int, fields: dict[str, str | None]) -> str:
+    """A poll led to ``pages`` requests: the writer stores ``fields`` (its ETag, Last-Modified)
+    once their articles are all stored (see ``SourceSpider.record_success``). Not a poll."""
     return json.dumps(
-        {"type": "feed_awaits", "url": url, "name": name, "pages": pages, "fields": validators}
+        {"type": "feed_awaits", "url": url, "name": name, "pages": pages, "fields": fields}
     )
+
+
+def settled_message(name: str | None, stored: bool, more: int) -> str:
+    """A request of an awaited poll that is not an article: a child sitemap read (bringing
+    ``more`` pages), or a failure that keeps the poll's fields off (``stored`` false)."""
+    return json.dumps({"type": "feed_settled", "name": name, "stored": stored, "more": more})
 
 
 def article_message(article: Article) -> str:
@@ -70,10 +76,9 @@ def article_message(article: Article) -> str:
     return json.dumps({"type": "article", "article": data}, ensure_ascii=False)
 
 
-def done_message(kind: str, feed: str | None = None) -> str:
-    """A scheduled request that produced no article: ``article_failed`` (of that feed's poll)
-    or ``task_done``."""
-    return json.dumps({"type": kind, "feed": feed})
+def done_message(kind: str) -> str:
+    """A scheduled request that produced no article: ``article_failed`` or ``task_done``."""
+    return json.dumps({"type": kind})
 
 
 def decode_message(data: bytes | str) -> dict[str, Any]:

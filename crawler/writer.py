@@ -19,6 +19,7 @@ from crawler.clusterer import Clusterer
 from crawler.config import Config
 from crawler.rescore import score_pending
 from crawler.spiders.base import AwaitedPoll, due_sources
+from crawler.spiders.base import settle as settle_poll
 from storage import Store
 
 
@@ -43,6 +44,11 @@ def run_writer(
     clusterer.process_pending()
     stories_before = clusterer.stories_new
 
+    def settled(name: str | None, stored: bool, more: int) -> None:
+        done = settle_poll(awaited, name, stored, more)
+        if done is not None:
+            store.update_feed(done.url, **done.fields)
+
     def apply(message: dict[str, Any]) -> int:
         """Apply one message; returns how many scheduled requests it answers for."""
         kind = message["type"]
@@ -50,6 +56,9 @@ def run_writer(
             awaited[message["name"]] = AwaitedPoll(
                 message["url"], message["pages"], message["fields"]
             )
+            return 0
+        if kind == "feed_settled":
+            settled(message["name"], message["stored"], message["more"])
             return 0
         if kind == "feed_state":
             store.update_feed(message["url"], **message["fields"])
@@ -63,15 +72,9 @@ def run_writer(
             article = message["article"]
             status, _ = store.save_article(article.row(), article.url_forms)
             counts[f"articles_{status}"] += 1
-            poll = awaited.get(article.feed or "")
-            if poll is not None:
-                poll.pages -= 1
-                if poll.pages <= 0:
-                    store.update_feed(poll.url, **poll.validators)
-                    del awaited[article.feed or ""]
+            settled(article.feed, True, 0)
         elif kind == "article_failed":
             counts["articles_failed"] += 1
-            awaited.pop(message.get("feed") or "", None)  # the feed keeps no validators
         return 1
 
     # Results a dead earlier run left behind are real work: apply them first.

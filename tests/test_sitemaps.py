@@ -163,3 +163,44 @@ def test_sitemap_index_with_gzipped_child(server: SiteServer, tmp_path: Path):
         result.stdout + result.stderr
     )
     assert rows(db, "SELECT count(*) FROM articles WHERE feed = 'idx'") == [(2,)]
+
+
+def test_sitemap_index_child_with_a_failed_page_is_read_again(server: SiteServer, tmp_path: Path):
+    """A sitemap index's children are followed when they changed since the last complete
+    visit: a page of a child that failed for now is fetched at the next run, although the child
+    did not change and the index answers conditional GETs."""
+    site = _sitemap_site(server, 2)
+    gone_for_now, fine = site.articles
+    saved = server.resources[gone_for_now.path]
+    server.resources[gone_for_now.path] = Resource(b"busy", status=503, conditional=False)
+    child = news_sitemap([(server.url(a.path), a.title, "en") for a in site.articles])
+    server.resources["/sitemaps/day-1.xml"] = Resource(child, "application/xml")
+    server.resources["/sitemap-index.xml"] = Resource(
+        (
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+            f"<loc>{server.url('/sitemaps/day-1.xml')}</loc>"
+            "<lastmod>2024-05-30T21:00:00+00:00</lastmod></sitemap></sitemapindex>"
+        ).encode(),
+        "application/xml",
+    )
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(
+        f"sitemaps:\n  - name: idx\n    url: {server.url('/sitemap-index.xml')}\n    outlet: Wire\n"
+    )
+    db = tmp_path / "news.db"
+    first = crawl(db, feeds)
+    assert first.returncode == 0, first.stderr
+    assert rows(db, "SELECT title FROM articles") == [(fine.title,)]
+    assert rows(db, "SELECT etag FROM feeds") == [(None,)]
+
+    server.resources[gone_for_now.path] = saved
+    second = crawl(db, feeds)
+    assert second.returncode == 0, second.stderr
+    assert "1 articles new" in second.stdout, second.stdout
+    assert rows(db, "SELECT count(*) FROM articles") == [(2,)]
+    # every page stored: the index keeps its ETag and the next visit is a 304
+    assert rows(db, "SELECT etag IS NOT NULL, last_fetched_at IS NOT NULL FROM feeds") == [(1, 1)]
+    server.clear_log()
+    third = crawl(db, feeds, "--all")
+    assert "1 not modified" in third.stdout, third.stdout
+    assert [r.status for r in server.log if r.path != "/robots.txt"] == [304]

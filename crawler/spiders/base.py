@@ -134,14 +134,30 @@ def due_sources(
 
 @dataclass
 class AwaitedPoll:
-    """A poll whose new entries are being fetched: its validators (ETag, Last-Modified) are
-    stored only once every one of its pages is stored, because they tell the next poll 'you have
-    everything up to here' (a 304). Stored earlier, a crawl killed meanwhile, or a page that
-    failed for now, would leave entries that no later poll ever shows again."""
+    """A poll whose new entries are being fetched. Its validators (ETag, Last-Modified), and for
+    a sitemap index the time its children are compared with, are stored only once every one of
+    its pages is stored, because they tell the next poll 'you have everything up to here'.
+    Stored earlier, a crawl killed meanwhile, or a page that failed for now, would leave entries
+    that no later poll shows again (a 304, or a child sitemap older than the last visit)."""
 
     url: str
-    pages: int  # article pages not stored yet
-    validators: dict[str, str | None]
+    pages: int  # article pages (and child sitemaps) not done yet
+    fields: dict[str, str | None]  # the source's state to store once they are
+
+
+def settle(
+    awaited: dict[str, AwaitedPoll], name: str | None, stored: bool, more: int = 0
+) -> AwaitedPoll | None:
+    """Count a request of an awaited poll as done; the poll, once its fields are to be stored
+    (nothing left). One failure drops it: its fields stay off."""
+    poll = awaited.get(name or "")
+    if poll is None:
+        return None
+    poll.pages += more - 1
+    if stored and poll.pages > 0:
+        return None
+    del awaited[name or ""]
+    return poll if stored else None
 
 
 class SourceSpider(scrapy.Spider):
@@ -252,27 +268,33 @@ class SourceSpider(scrapy.Spider):
         new: int,
         ttl: float | None = None,
         pages: int = 0,
+        complete: bool = True,
+        index: bool = False,
     ) -> None:
-        """Record a parsed poll. ``pages`` of its ``new`` entries were scheduled for fetching:
-        until they are all stored (:meth:`page_settled`), the source keeps no validators, so
-        the next poll gets the whole feed and finds any entry still missing. Entries left for a
-        later run (``--max-articles``) keep them off for good, for the same reason."""
+        """Record a parsed poll that scheduled ``pages`` requests (article pages; for a sitemap
+        ``index``, its child sitemaps). Until they are all done (:meth:`page_settled`), the
+        source keeps no validators, so the next poll gets the whole feed and finds any entry
+        still missing. A poll that left entries for a later run (``complete`` false, by
+        ``--max-articles``) keeps them off for the same reason."""
         source: Source = response.meta["source"]
-        validators = {
+        held: dict[str, str | None] = {
             "etag": _header(response, "ETag"),
             "last_modified": _header(response, "Last-Modified"),
         }
-        if pages:
-            if pages == new:
-                self.await_pages(source, pages, validators)
-            validators = dict.fromkeys(validators)
-        elif new:
-            validators = dict.fromkeys(validators)  # every new entry was deferred
+        now: dict[str, str | None] = {"last_fetched_at": now_iso()}
+        if index:  # the children's 'changed since' mark moves with the validators
+            held.update(now)
+            now = {}
+        if pages and complete:
+            self.await_pages(source, pages, held)
+        if pages or not complete:
+            now.update(dict.fromkeys(("etag", "last_modified")))
+        else:
+            now.update(held)
         self.save_feed_state(
             source.config.url,
             title=title,
-            **validators,
-            last_fetched_at=now_iso(),
+            **now,
             last_status=response.status,
             last_error=None,
             consecutive_failures=0,
@@ -283,23 +305,16 @@ class SourceSpider(scrapy.Spider):
             **({"last_new_at": now_iso()} if new else {}),
         )
 
-    def await_pages(self, source: Source, pages: int, validators: dict[str, str | None]) -> None:
-        """Hold a poll's validators until its ``pages`` are stored (see :meth:`page_settled`)."""
-        self.awaited[source.config.name] = AwaitedPoll(source.config.url, pages, validators)
+    def await_pages(self, source: Source, pages: int, fields: dict[str, str | None]) -> None:
+        """Hold a poll's ``fields`` until its ``pages`` are done (see :meth:`page_settled`)."""
+        self.awaited[source.config.name] = AwaitedPoll(source.config.url, pages, fields)
 
-    def page_settled(self, source_name: str | None, stored: bool) -> None:
-        """An article page of a poll was stored (``stored``), or failed for now: once all of a
-        poll's pages are stored its validators are saved; one failure keeps them off."""
-        poll = self.awaited.get(source_name or "")
-        if poll is None:
-            return
-        if not stored:
-            del self.awaited[source_name or ""]
-            return
-        poll.pages -= 1
-        if poll.pages <= 0:
-            del self.awaited[source_name or ""]
-            self.store.update_feed(poll.url, **poll.validators)
+    def page_settled(self, source_name: str | None, stored: bool, more: int = 0) -> None:
+        """A page of an awaited poll was stored, or failed for now (``stored`` false); a child
+        sitemap that was read brings ``more`` pages of its own (see :func:`settle`)."""
+        done = settle(self.awaited, source_name, stored, more)
+        if done is not None:
+            self.store.update_feed(done.url, **done.fields)
 
     def follow(self, entries: list[FeedEntry], source: Source) -> Iterator[scrapy.Request]:
         """Requests for the article pages of new entries, within --max-articles."""
@@ -329,6 +344,7 @@ class SourceSpider(scrapy.Spider):
             new=len(new_entries),
             ttl=feed.ttl_seconds,
             pages=len(requests),
+            complete=len(requests) == len(new_entries),
         )
         yield from requests
 
@@ -364,7 +380,10 @@ class SourceSpider(scrapy.Spider):
             requests = [
                 self.child_request(loc, source) for loc, _ in children[: self.sitemap_max_children]
             ]
-            self.record_success(response, title=None, entries=len(sitemap.children), new=0)
+            self.record_success(
+                response, title=None, entries=len(sitemap.children), new=0,
+                pages=len(requests), index=True,
+            )  # fmt: skip
             yield from requests
             return
         new_entries = list(self.new_entries(sitemap.entries))
@@ -375,6 +394,7 @@ class SourceSpider(scrapy.Spider):
             entries=len(sitemap.entries),
             new=len(new_entries),
             pages=len(requests),
+            complete=len(requests) == len(new_entries),
         )
         yield from requests
 
@@ -390,12 +410,18 @@ class SourceSpider(scrapy.Spider):
             sitemap = parse_sitemap(self.sitemap_body(response), response.url)
         except FeedError as exc:
             log.warning("sitemap %s of %s skipped: %s", response.url, source.config.name, exc)
+            self.page_settled(source.config.name, stored=False)
             return
-        yield from self.follow(list(self.new_entries(sitemap.entries)), source)
+        new_entries = list(self.new_entries(sitemap.entries))
+        requests = list(self.follow(new_entries, source))
+        complete = len(requests) == len(new_entries)
+        self.page_settled(source.config.name, stored=complete, more=len(requests))
+        yield from requests
 
     def child_failed(self, failure: Failure) -> None:
         _, reason, _ = describe_failure(failure)
         log.warning("sitemap %s not fetched: %s", failure.request.url, reason)
+        self.page_settled(failure.request.meta["source"].config.name, stored=False)
 
     def new_entries(self, entries: list[FeedEntry]) -> Iterator[FeedEntry]:
         """Entries not stored under any URL form or GUID, nor already scheduled this run."""

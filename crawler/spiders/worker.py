@@ -91,10 +91,14 @@ class WorkerSpider(SourceSpider):
             outcome = "polled"
         self.push(rq.feed_state_message(url, fields, outcome))
 
-    def await_pages(self, source: Source, pages: int, validators: dict[str, str | None]) -> None:
+    def await_pages(self, source: Source, pages: int, fields: dict[str, str | None]) -> None:
         # Any worker may fetch the pages (the scheduler is shared): the writer, which sees every
-        # article, counts them down and stores the validators.
-        self.push(rq.awaits_message(source.config.url, source.config.name, pages, validators))
+        # article, counts them down and stores the fields.
+        self.push(rq.awaits_message(source.config.url, source.config.name, pages, fields))
+
+    def page_settled(self, source_name: str | None, stored: bool, more: int = 0) -> None:
+        # a stored article counts itself down at the writer; this says the rest
+        self.push(rq.settled_message(source_name, stored, more))
 
     def stored_titles(self, keys: list[str]) -> dict[str, str | None]:
         return {}  # the writer's database is not here; new_entries asks Redis instead
@@ -136,8 +140,7 @@ class WorkerSpider(SourceSpider):
                 self.server.srem(self.keys["seen"], url_key(entry.link or ""))
             except ValueError:
                 pass
-            source: Source = failure.request.meta["source"]
-            self.push(rq.done_message("article_failed", feed=source.config.name))
+            self.push(rq.done_message("article_failed"))
         yield from items
 
     def closed(self, reason: str) -> None:
