@@ -1,8 +1,9 @@
 """The extraction process pool of a crawl, started before the crawl's own imports.
 
-A spawned worker spends about a second importing trafilatura and loading its models. Started at
-the top of ``newsmon crawl``, the workers do that while the main process imports Scrapy and polls
-the feeds, instead of after, so no core sits idle at the start of a crawl. This module imports
+An extraction worker needs over a second of CPU to import trafilatura and datasketch and load
+the language model. The workers are forked from a forkserver that does that once for all of
+them (:mod:`crawler.warm`), and the pool is started at the top of ``newsmon crawl``, so the
+forkserver loads while the main process imports Scrapy and polls the feeds. This module imports
 nothing heavy for the same reason.
 """
 
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
 
-_started: dict[int, ProcessPoolExecutor] = {}
+_started: dict[int, Future[ProcessPoolExecutor]] = {}
 
 
 def _warm_up() -> None:
@@ -26,14 +28,33 @@ def worker_count(setting: int) -> int:
     return setting if setting > 0 else (os.cpu_count() or 1)
 
 
+def _launch(workers: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["crawler.warm"])
+    pool = ProcessPoolExecutor(workers, mp_context=context)
+    for _ in range(workers):
+        pool.submit(_warm_up)
+    return pool
+
+
 def start(workers: int) -> None:
-    """Spawn the pool now and warm its workers up in the background (no-op for one worker)."""
+    """Start the pool in the background and warm its workers up (no-op for one worker).
+
+    The workers are forked from a forkserver, a fresh process (never this one, which will run a
+    reactor and threads) that imports :mod:`crawler.warm` first: the extraction stack is loaded
+    once for all of them. Starting a worker waits for that, so a thread does it, and this
+    process imports Scrapy meanwhile."""
     if workers > 1 and workers not in _started:
-        # spawn: never fork a process that will run a reactor and threads
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-        for _ in range(workers):
-            pool.submit(_warm_up)
-        _started[workers] = pool
+        future: Future[ProcessPoolExecutor] = Future()
+
+        def launch() -> None:
+            try:
+                future.set_result(_launch(workers))
+            except BaseException as exc:  # handed to take(), in the main thread
+                future.set_exception(exc)
+
+        threading.Thread(target=launch, name="newsmon-pool-start", daemon=True).start()
+        _started[workers] = future
 
 
 def take(workers: int) -> ProcessPoolExecutor | None:
@@ -42,11 +63,15 @@ def take(workers: int) -> ProcessPoolExecutor | None:
     if workers <= 1:
         return None
     start(workers)
-    return _started.pop(workers)
+    return _started.pop(workers).result()
 
 
 def discard() -> None:
     """Shut down pools started and never taken (a crawl that failed before it opened)."""
     while _started:
-        _, unused = _started.popitem()
+        _, future = _started.popitem()
+        try:
+            unused = future.result()
+        except Exception:
+            continue  # it never started: nothing to shut down
         unused.shutdown(wait=False, cancel_futures=True)
