@@ -181,7 +181,7 @@ def _verbosity(args: argparse.Namespace) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.run import CrawlOptions, run_crawl
+    from crawler.run import CrawlError, CrawlOptions, run_crawl
 
     if args.max_articles < 0:
         raise UsageError("--max-articles must be 0 or more")
@@ -204,7 +204,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         result = run_distributed(options, RedisOptions(args.redis))
         print(result.summary(), flush=True)
         return result.exit_code
-    result = run_crawl(options)
+    try:
+        result = run_crawl(options)
+    except CrawlError as exc:
+        print(f"newsmon: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     print(result.summary(), flush=True)
     return result.exit_code
 

@@ -58,6 +58,31 @@ class CrawlResult:
         )
 
 
+class CrawlError(Exception):
+    """The crawl could not run at all (nothing was polled)."""
+
+
+def check_overrides(overrides: dict[str, Any]) -> None:
+    """``-s NAME=VALUE`` values that cannot be what the setting is (a number, a flag) are bad
+    usage: said now, in one line, rather than deep inside Scrapy once the crawl starts."""
+    from scrapy.settings import Settings, default_settings
+
+    known = Settings()
+    known.setmodule(default_settings)
+    known.setmodule("crawler.settings")
+    values = Settings(overrides)
+    for name in overrides:
+        kind = type(known.get(name))
+        try:
+            if kind is bool:
+                values.getbool(name)
+            elif kind in (int, float):  # an int default may still be read as a float (delays)
+                values.getfloat(name)
+        except ValueError:
+            wanted = "true or false" if kind is bool else "a number"
+            raise ConfigError(f"-s {name}={overrides[name]!r}: expected {wanted}") from None
+
+
 def scrapy_settings(options: CrawlOptions) -> Settings:
     from scrapy.settings import Settings
 
@@ -102,10 +127,14 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
             workers = pool.worker_count(int(setting))
         except ValueError:
             raise ConfigError(
-                f"NEWSMON_EXTRACT_PROCESSES={setting!r}: expected a whole number"
+                f"-s NEWSMON_EXTRACT_PROCESSES={setting!r}: expected a whole number"
             ) from None
-        pool.start(workers)
+        pool.start(workers)  # first: its workers load while this process checks and imports
         try:
+            from storage import Store
+
+            check_overrides(overrides)
+            Store(options.db).close()  # an unusable database fails here, in one line
             from scrapy.crawler import CrawlerProcess
 
             from crawler.extensions import run_counts
@@ -114,8 +143,13 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
             process = CrawlerProcess(scrapy_settings(options))
             logging.getLogger("scrapy").propagate = True
             crawler = process.create_crawler(NewsmonSpider)
-            process.crawl(crawler)
+            failures: list[Any] = []
+            # a failure while Scrapy sets the crawl up: kept for one line below, not a traceback
+            process.crawl(crawler).addErrback(failures.append)
             process.start()
+            if failures:
+                error = failures[0].value
+                raise CrawlError(f"the crawl could not start: {type(error).__name__}: {error}")
             stats = crawler.stats.get_stats() if crawler.stats else {}
         finally:
             pool.discard()  # a pool the crawl never took (it failed before opening)

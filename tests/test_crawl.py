@@ -8,6 +8,7 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 import sitegen
 from conftest import crawl, newsmon, rows
 
@@ -338,6 +339,38 @@ def test_a_bad_worker_count_is_a_one_line_error_before_anything_runs(tmp_path: P
                      "-s", "NEWSMON_EXTRACT_PROCESSES=two")  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "newsmon: error: NEWSMON_EXTRACT_PROCESSES='two': expected a whole number"
+        "newsmon: error: -s NEWSMON_EXTRACT_PROCESSES='two': expected a whole number"
     )
     assert not db.exists() or rows(db, "SELECT count(*) FROM crawl_runs") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("setting", "code", "error"),
+    [
+        ("CONCURRENT_REQUESTS=many", 2, "-s CONCURRENT_REQUESTS='many': expected a number"),
+        ("ROBOTSTXT_OBEY=maybe", 2, "-s ROBOTSTXT_OBEY='maybe': expected true or false"),
+        # a value of the right kind that Scrapy still refuses, once the crawl is set up
+        ("CONCURRENT_REQUESTS=2.5", 1, "the crawl could not start: ValueError: invalid literal"),
+    ],
+)
+def test_bad_settings_are_one_line_errors_that_poll_nothing(
+    tmp_path: Path, setting: str, code: int, error: str
+):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - {name: a, url: 'http://127.0.0.1:9/feed.xml', outlet: A}\n")
+    db = tmp_path / "news.db"
+    result = newsmon("--db", str(db), "--feeds", str(feeds), "crawl", "-s", setting)
+    assert result.returncode == code
+    assert result.stderr.startswith(f"newsmon: error: {error}"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
+    assert not db.exists() or rows(db, "SELECT count(*) FROM crawl_runs") == [(0,)]
+
+
+def test_a_database_that_cannot_be_opened_is_a_one_line_error(tmp_path: Path):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - {name: a, url: 'http://127.0.0.1:9/feed.xml', outlet: A}\n")
+    a_directory = tmp_path / "news.db"
+    a_directory.mkdir()
+    result = newsmon("--db", str(a_directory), "--feeds", str(feeds), "crawl")
+    assert result.returncode == 1
+    assert result.stderr == "newsmon: error: database: unable to open database file\n"
