@@ -7,7 +7,7 @@
    process.
 2. ``newsmon crawl`` (a subprocess, shipped settings except AUTOTHROTTLE_START_DELAY=0.05):
    articles/s end to end, CPU seconds per article (the crawl and its extraction workers), peak
-   memory (sum of the process tree's RSS, sampled), extraction F1 against the true bodies.
+   memory (the process tree's proportional set size, sampled), extraction F1 against the truth.
 3. An immediate second crawl: requests, bytes received, seconds (it should fetch only feeds, 304).
 4. The ceiling: the same extraction function over the saved pages in a process pool on all cores,
    no network. The peer: ``trafilatura --feed`` over the same feeds (its politeness sleep set to
@@ -62,7 +62,7 @@ def f1(pairs: list[tuple[str, str]]) -> tuple[float, float, float]:
 
 
 def tree(pid: int) -> list[tuple[int, int, int, float]]:
-    """(pid, parent pid, resident bytes, CPU seconds) of a process and all its descendants."""
+    """(pid, parent pid, memory (PSS) bytes, CPU seconds) of a process and its descendants."""
     tick = os.sysconf("SC_CLK_TCK")
     out, stack = [], [pid]
     while stack:
@@ -70,9 +70,10 @@ def tree(pid: int) -> list[tuple[int, int, int, float]]:
         try:
             with open(f"/proc/{p}/stat") as fh:
                 fields = fh.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{p}/status") as fh:
+            # proportional set size: pages the workers share with the forkserver count once
+            with open(f"/proc/{p}/smaps_rollup") as fh:
                 rss = next((int(line.split()[1]) * 1024 for line in fh
-                            if line.startswith("VmRSS:")), 0)  # fmt: skip
+                            if line.startswith("Pss:")), 0)  # fmt: skip
             out.append((p, int(fields[1]), rss, (int(fields[11]) + int(fields[12])) / tick))
             for tid in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{tid}/children") as fh:
@@ -236,8 +237,8 @@ def throughput(args: argparse.Namespace, tmp: Path) -> None:
               f"feeds of {args.outlets} outlets on {CORES} cores")  # fmt: skip
         print(f"newsmon crawl: {n} articles in {first['wall']:.1f} s = {rate:.1f} articles/s; "
               f"{first['cpu'] / max(n, 1) * 1000:.0f} ms CPU/article; "
-              f"peak RSS {first['peak'] / 2**20:.0f} MB; extraction P {ours_f1[0]:.3f} "
-              f"R {ours_f1[1]:.3f} F1 {ours_f1[2]:.3f}")  # fmt: skip
+              f"peak memory (PSS of the tree) {first['peak'] / 2**20:.0f} MB; "
+              f"extraction P {ours_f1[0]:.3f} R {ours_f1[1]:.3f} F1 {ours_f1[2]:.3f}")  # fmt: skip
         print(f"  {first['stdout'].strip()}")
 
         server_stats(args.port, reset=True)
