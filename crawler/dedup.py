@@ -13,11 +13,17 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from importlib.metadata import version
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from storage import Store
+
+if TYPE_CHECKING:
+    # imported where used: datasketch imports scipy (a third of a second), and a crawl's main
+    # process, which only indexes signatures its workers made, need never import it
+    from datasketch import MinHash
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Signatures are stored; the permutation scheme and its dtype must not change under them.
@@ -38,10 +44,14 @@ def shingles(text: str, k: int) -> set[bytes]:
 def _permutations(num_perm: int) -> object:
     """Drawing the permutations is the slow part of making a MinHash; they depend only on
     num_perm and the seed, so every signature shares one set."""
+    from datasketch import MinHash
+
     return MinHash(num_perm=num_perm, scheme=SCHEME).permutations
 
 
 def signature(text: str, k: int, num_perm: int) -> MinHash | None:
+    from datasketch import MinHash
+
     grams = shingles(text, k)
     if len(grams) < MIN_SHINGLES:
         return None
@@ -63,10 +73,29 @@ def hash_values(signature: MinHash | np.ndarray | bytes) -> np.ndarray:
 
 
 def from_bytes(blob: bytes, num_perm: int) -> MinHash:
+    from datasketch import MinHash
+
     values = np.frombuffer(blob, dtype=DTYPE).copy()
     return MinHash(
         num_perm=num_perm, hashvalues=values, scheme=SCHEME, permutations=_permutations(num_perm)
     )
+
+
+def lsh_params(store: Store, threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's (bands, rows) for a Jaccard threshold. Working them out integrates with
+    scipy, so the first run stores them and later runs read them (keyed by datasketch's
+    version too: another release may choose other ones)."""
+    key = f"lsh_params:{version('datasketch')}:{threshold!r}:{num_perm}"
+    stored = store.meta(key)
+    if stored:
+        bands, rows = map(int, stored.split())
+        return bands, rows
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    with store.db.atomic():
+        store.set_meta(key, f"{lsh.b} {lsh.r}")
+    return lsh.b, lsh.r
 
 
 @dataclass
@@ -90,8 +119,7 @@ class CopyIndex:
         self.store = store
         self.threshold = threshold
         self.num_perm = num_perm
-        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self.bands, self.rows = lsh.b, lsh.r
+        self.bands, self.rows = lsh_params(store, threshold, num_perm)
         # one odd 64-bit multiplier per band value: a band's key is their dot product mod 2**64
         rng = np.random.default_rng(0x6E6577736D6F6E)
         self._multipliers = rng.integers(1, 2**63, (self.bands, self.rows), dtype=np.uint64) * 2 + 1

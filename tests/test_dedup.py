@@ -125,3 +125,32 @@ def test_a_later_run_finds_copies_of_an_earlier_runs_articles(tmp_path):
         ).fetchone()[0]
         assert rows["https://yahoo.test/b"] == original
         assert len(_signatures(store)) == 2
+
+
+def test_band_parameters_are_worked_out_once_and_then_read(tmp_path):
+    """datasketch (and scipy under it) is imported by the first run that needs the LSH
+    parameters; later runs read them from the database and index copies without it."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    db = tmp_path / "d.db"
+    with Store(db) as store:
+        first = CopyIndex(store, threshold=0.5, num_perm=128)
+        stored = store.db.execute(
+            "SELECT value FROM clustering_meta WHERE key LIKE 'lsh_params:%:0.5:128'"
+        ).fetchall()
+        assert stored == [(f"{first.bands} {first.rows}",)] and first.bands * first.rows <= 128
+    script = (
+        "import sys\n"
+        "from storage import Store\n"
+        "from crawler.dedup import CopyIndex\n"
+        f"with Store({str(db)!r}) as store:\n"
+        "    index = CopyIndex(store, threshold=0.5, num_perm=128)\n"
+        "print(index.bands, index.rows, 'datasketch' in sys.modules)\n"
+    )
+    later = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert later.stdout.split() == [str(first.bands), str(first.rows), "False"]
