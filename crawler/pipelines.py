@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -32,6 +32,7 @@ class ExtractPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.workers = pool.worker_count(crawler.settings.getint("NEWSMON_EXTRACT_PROCESSES"))
+        self.starting: Future[ProcessPoolExecutor] | None = None
         self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -41,18 +42,31 @@ class ExtractPipeline:
     def open_spider(self, spider: Any = None) -> None:
         config = self.crawler.spider.config
         self.cluster_args = precompute_args(config) if config is not None else None
-        self.pool = pool.take(self.workers)  # started early by ``newsmon crawl``, or now
-        if self.pool is not None:
+        # started early by ``newsmon crawl``, or now; not waited for: the feeds are polled
+        # while its workers come up, and the first page waits for them if it must
+        self.starting = pool.take(self.workers)
+        if self.starting is not None:
+            self.starting.add_done_callback(self._warm_up)
+
+    def _warm_up(self, starting: Future[ProcessPoolExecutor]) -> None:
+        if starting.exception() is None:
             for _ in range(self.workers):  # the gazetteer of this crawl's outlets
-                self.pool.submit(warm_up, self.cluster_args)
+                starting.result().submit(warm_up, self.cluster_args)
 
     def close_spider(self, spider: Any = None) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.starting is not None and self.starting.exception() is None:
+            self.starting.result().shutdown(wait=True, cancel_futures=True)
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, PageItem):
             return item  # feed-only articles need no extraction
+        if self.pool is None and self.starting is not None:
+            try:
+                self.pool = await asyncio.wrap_future(self.starting)
+            except Exception as exc:  # no pool: the crawl goes on, extracting here
+                if self.starting is not None:
+                    log.warning("extraction pool did not start (%s): extracting inline", exc)
+                    self.starting = None
         if self.pool is None:
             return process_page(item, self.cluster_args)
         return await asyncio.wrap_future(self.pool.submit(process_page, item, self.cluster_args))

@@ -57,13 +57,13 @@ def start(workers: int) -> None:
         _started[workers] = future
 
 
-def take(workers: int) -> ProcessPoolExecutor | None:
-    """The pool started for this many workers, or a new one; None for one worker. The caller
-    owns it and shuts it down."""
+def take(workers: int) -> Future[ProcessPoolExecutor] | None:
+    """The pool started for this many workers, or a new one, as it will be once its workers
+    are up; None for one worker. The caller owns it and shuts it down."""
     if workers <= 1:
         return None
     start(workers)
-    return _started.pop(workers).result()
+    return _started.pop(workers)
 
 
 def discard() -> None:

@@ -72,6 +72,9 @@ COOKIES_ENABLED = False
 # requests, never items, so Scrapy's default of 100 only costs 100 idle asyncio tasks a response.
 CONCURRENT_ITEMS = 8
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote-control HTTP server: a cron job has no one to take control, and it costs an
+# open port and an aiohttp import at every start
+REMOTE_CONTROL_ENABLED = False
 HTTPCACHE_ENABLED = False  # conditional GET against the feeds table does the caching
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
