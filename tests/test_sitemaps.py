@@ -140,23 +140,30 @@ def test_news_sitemap_crawled_incrementally(server: SiteServer, tmp_path: Path):
     assert rows(db, "SELECT count(*) FROM articles") == [(4,)]
 
 
+def _index_site(server: SiteServer, tmp: Path, child: str, lastmod: str | None = None) -> Path:
+    """A sitemap index of one child sitemap, and the feeds.yaml that polls it as ``idx``."""
+    stamp = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+    server.resources["/sitemap-index.xml"] = Resource(
+        (
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+            f"<loc>{server.url(child)}</loc>{stamp}</sitemap></sitemapindex>"
+        ).encode(),
+        "application/xml",
+    )
+    feeds = tmp / "feeds.yaml"
+    feeds.write_text(
+        f"sitemaps:\n  - name: idx\n    url: {server.url('/sitemap-index.xml')}\n    outlet: Wire\n"
+    )
+    return feeds
+
+
 def test_sitemap_index_with_gzipped_child(server: SiteServer, tmp_path: Path):
     site = _sitemap_site(server, 2)
     child = gzip.compress(
         news_sitemap([(server.url(a.path), a.title, "en") for a in site.articles])
     )
     server.resources["/sitemaps/news-1.xml.gz"] = Resource(child, "application/x-gzip")
-    server.resources["/sitemap-index.xml"] = Resource(
-        (
-            f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
-            f"<loc>{server.url('/sitemaps/news-1.xml.gz')}</loc></sitemap></sitemapindex>"
-        ).encode(),
-        "application/xml",
-    )
-    feeds = tmp_path / "feeds.yaml"
-    feeds.write_text(
-        f"sitemaps:\n  - name: idx\n    url: {server.url('/sitemap-index.xml')}\n    outlet: Wire\n"
-    )
+    feeds = _index_site(server, tmp_path, "/sitemaps/news-1.xml.gz")
     db = tmp_path / "news.db"
     result = crawl(db, feeds)
     assert result.returncode == 0 and "2 articles new" in result.stdout, (
@@ -175,18 +182,7 @@ def test_sitemap_index_child_with_a_failed_page_is_read_again(server: SiteServer
     server.resources[gone_for_now.path] = Resource(b"busy", status=503, conditional=False)
     child = news_sitemap([(server.url(a.path), a.title, "en") for a in site.articles])
     server.resources["/sitemaps/day-1.xml"] = Resource(child, "application/xml")
-    server.resources["/sitemap-index.xml"] = Resource(
-        (
-            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
-            f"<loc>{server.url('/sitemaps/day-1.xml')}</loc>"
-            "<lastmod>2024-05-30T21:00:00+00:00</lastmod></sitemap></sitemapindex>"
-        ).encode(),
-        "application/xml",
-    )
-    feeds = tmp_path / "feeds.yaml"
-    feeds.write_text(
-        f"sitemaps:\n  - name: idx\n    url: {server.url('/sitemap-index.xml')}\n    outlet: Wire\n"
-    )
+    feeds = _index_site(server, tmp_path, "/sitemaps/day-1.xml", "2024-05-30T21:00:00+00:00")
     db = tmp_path / "news.db"
     first = crawl(db, feeds)
     assert first.returncode == 0, first.stderr
