@@ -59,7 +59,7 @@ class CrawlResult:
 
 
 class CrawlError(Exception):
-    """The crawl could not run at all (nothing was polled)."""
+    """Scrapy failed the crawl outright (a setting it refused, say), not a feed or a page."""
 
 
 def check_overrides(overrides: dict[str, Any]) -> None:
@@ -144,12 +144,12 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
             logging.getLogger("scrapy").propagate = True
             crawler = process.create_crawler(NewsmonSpider)
             failures: list[Any] = []
-            # a failure while Scrapy sets the crawl up: kept for one line below, not a traceback
+            # a failure inside Scrapy (setting the crawl up, say): one line below, not a traceback
             process.crawl(crawler).addErrback(failures.append)
             process.start()
             if failures:
                 error = failures[0].value
-                raise CrawlError(f"the crawl could not start: {type(error).__name__}: {error}")
+                raise CrawlError(f"the crawl failed: {type(error).__name__}: {error}")
             stats = crawler.stats.get_stats() if crawler.stats else {}
         finally:
             pool.discard()  # a pool the crawl never took (it failed before opening)

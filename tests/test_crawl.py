@@ -350,7 +350,7 @@ def test_a_bad_worker_count_is_a_one_line_error_before_anything_runs(tmp_path: P
         ("CONCURRENT_REQUESTS=many", 2, "-s CONCURRENT_REQUESTS='many': expected a number"),
         ("ROBOTSTXT_OBEY=maybe", 2, "-s ROBOTSTXT_OBEY='maybe': expected true or false"),
         # a value of the right kind that Scrapy still refuses, once the crawl is set up
-        ("CONCURRENT_REQUESTS=2.5", 1, "the crawl could not start: ValueError: invalid literal"),
+        ("CONCURRENT_REQUESTS=2.5", 1, "the crawl failed: ValueError: invalid literal"),
     ],
 )
 def test_bad_settings_are_one_line_errors_that_poll_nothing(
