@@ -7,8 +7,11 @@ and pages, extract, and push their results to ``<prefix>:items``: the new state 
 and each article. The writer alone scores, stores and clusters, so SQLite keeps one writer.
 
 ``<prefix>:pending`` counts article (and sitemap child) requests a worker has scheduled and not
-yet answered for; ``<prefix>:seen`` holds the URL keys of entries already taken by some worker,
-so two workers polling overlapping feeds never fetch one page twice.
+yet answered for. ``<prefix>:claimed`` holds the URL keys of the entries some worker took in
+this run, so two workers polling overlapping feeds never fetch one page twice; ``<prefix>:seen``
+those of the entries the writer stored, which no later run takes again. The writer clears the
+claims (and the shared dupefilter) when a run starts: a page a killed worker was fetching is
+taken again by the next run, not lost.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from crawler.article import Article
 from crawler.config import FeedConfig
 from crawler.spiders.base import Source
+from crawler.urls import url_key
 
 STATE_FIELDS = ("etag", "last_modified", "consecutive_failures", "last_new_at", "added_at")
 
@@ -68,6 +72,17 @@ def settled_message(name: str | None, stored: bool, more: int) -> str:
     """A request of an awaited poll that is not an article: a child sitemap read (bringing
     ``more`` pages), or a failure that keeps the poll's fields off (``stored`` false)."""
     return json.dumps({"type": "feed_settled", "name": name, "stored": stored, "more": more})
+
+
+def entry_keys(article: Article) -> list[str]:
+    """The URL keys a worker claims an article's entry by (see ``WorkerSpider.new_entries``)."""
+    keys = set()
+    for url in [u for u, kind in article.url_forms if kind == "link"] or [article.url]:
+        try:
+            keys.add(url_key(url))
+        except ValueError:
+            continue
+    return sorted(keys) or [article.url]
 
 
 def article_message(article: Article) -> str:

@@ -36,7 +36,8 @@ def run_writer(
     settle: float,
 ) -> tuple[str, dict[str, int], str | None]:
     """Run one distributed crawl to its end; returns (status, counts, error)."""
-    keys = {n: rq.key(prefix, n) for n in ("sources", "items", "pending", "requests")}
+    names = ("sources", "items", "pending", "requests", "seen", "claimed", "dupefilter")
+    keys = {n: rq.key(prefix, n) for n in names}
     counts: Counter[str] = Counter()
     awaited: dict[str, AwaitedPoll] = {}  # polls whose pages are not all stored, by feed name
     clusterer = Clusterer(store, config)
@@ -73,6 +74,7 @@ def run_writer(
             status, _ = store.save_article(article.row(), article.url_forms)
             counts[f"articles_{status}"] += 1
             settled(article.feed, True, 0)
+            server.sadd(keys["seen"], *rq.entry_keys(article))  # stored: no worker takes it again
         elif kind == "article_failed":
             counts["articles_failed"] += 1
         return 1
@@ -81,6 +83,9 @@ def run_writer(
     while (raw := server.rpop(keys["items"])) is not None:
         apply(rq.decode_message(raw))
     server.set(keys["pending"], 0)
+    # What a dead run's workers took and never delivered is free again: their claims, and the
+    # shared dupefilter that would drop the page's request as already seen.
+    server.delete(keys["claimed"], keys["dupefilter"])
     sources = due_sources(
         config, store, kinds=("feed", "sitemap"), only=only, poll_all=poll_all,
         due_slack=due_slack,

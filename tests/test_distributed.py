@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import FAST, REPO, newsmon, rows
 from faultserver import FaultServer, conditional
-from test_crash import slow_page
+from test_crash import count, slow_page
 
 REDIS = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server is not installed")
@@ -140,3 +140,46 @@ def test_unreachable_redis_is_one_line(tmp_path: Path):
         and "cannot reach Redis" in result.stderr
     )
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_worker_killed_mid_fetch_loses_nothing_at_the_next_run(redis_url: str, tmp_path: Path):
+    """The pages a killed worker was fetching are gone from the shared queue. The next run must
+    fetch them: the writer, not the taking, decides what counts as done across runs."""
+    with FaultServer() as srv:
+        feeds = site(srv, tmp_path, feeds=1, per_feed=8, shared=0)
+        for path in [p for p in srv.faults if p.startswith("/a/")]:
+            srv.faults[path] = slow_page(f"Story {path}", 1.0)
+        db = tmp_path / "news.db"
+        expected = {p for p in srv.faults if p.startswith("/a/")}
+        doomed = worker(redis_url)
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "--db", str(db), "--feeds", str(feeds), "crawl",
+             "--redis", redis_url, "-s", "NEWSMON_REDIS_IDLE_TIMEOUT=12",
+             "-s", "NEWSMON_REDIS_SETTLE=3"],
+            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while count(db, "SELECT count(*) FROM articles") < 2:
+                assert time.monotonic() < deadline, "no article stored"
+                time.sleep(0.1)
+            doomed.kill()  # mid-fetch: CONCURRENT_REQUESTS=2 pages of 1 s each are in flight
+            doomed.communicate(timeout=30)
+        finally:
+            out, err = writer.communicate(timeout=120)
+        stored = rows(db, "SELECT count(*) FROM articles")[0][0]
+        assert stored < len(expected), (out, err)  # the killed worker's pages are missing
+
+        rescuer = worker(redis_url)
+        try:
+            again = newsmon(
+                "--db", str(db), "--feeds", str(feeds), "crawl", "--redis", redis_url,
+                "-s", "NEWSMON_REDIS_SETTLE=3",
+            )  # fmt: skip
+        finally:
+            rescuer.communicate(timeout=120)
+        assert again.returncode == 0, again.stderr
+        assert rows(db, "SELECT count(*), count(DISTINCT url) FROM articles") == [
+            (len(expected), len(expected))
+        ]

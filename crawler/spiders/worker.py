@@ -36,7 +36,8 @@ class WorkerSpider(SourceSpider):
         settings = crawler.settings
         spider.server = connection.from_settings(settings)
         prefix = settings.get("NEWSMON_REDIS_PREFIX")
-        spider.keys = {n: rq.key(prefix, n) for n in ("sources", "items", "pending", "seen")}
+        names = ("sources", "items", "pending", "seen", "claimed")
+        spider.keys = {n: rq.key(prefix, n) for n in names}
         spider.idle_exit = settings.getfloat("NEWSMON_WORKER_IDLE_EXIT")
         spider.last_work = time.monotonic()
         spider.pages = 0
@@ -104,13 +105,16 @@ class WorkerSpider(SourceSpider):
         return {}  # the writer's database is not here; new_entries asks Redis instead
 
     def new_entries(self, entries: list[FeedEntry]) -> Iterator[FeedEntry]:
-        """Entries no worker has taken yet: SADD of the entry's URL key is atomic in Redis."""
+        """Entries the writer has not stored and no worker has taken in this run: SADD of the
+        entry's URL key to the run's claims is atomic in Redis."""
         for entry in super().new_entries(entries):
             try:
                 entry_key = url_key(entry.link or "")
             except ValueError:
                 continue
-            if self.server.sadd(self.keys["seen"], entry_key):
+            if self.server.sismember(self.keys["seen"], entry_key):
+                continue
+            if self.server.sadd(self.keys["claimed"], entry_key):
                 yield entry
 
     def follow(self, entries: list[FeedEntry], source: Source) -> Iterator[scrapy.Request]:
@@ -134,10 +138,10 @@ class WorkerSpider(SourceSpider):
     def article_failed(self, failure: Failure) -> Iterator[Any]:
         items = list(super().article_failed(failure))
         if not items:
-            # transient: forget the entry so a later run fetches it again
+            # transient: give the entry up so a later run fetches it again
             entry: FeedEntry = failure.request.meta["entry"]
             try:
-                self.server.srem(self.keys["seen"], url_key(entry.link or ""))
+                self.server.srem(self.keys["claimed"], url_key(entry.link or ""))
             except ValueError:
                 pass
             self.push(rq.done_message("article_failed"))
