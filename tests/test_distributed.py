@@ -81,26 +81,35 @@ def worker(redis_url: str) -> subprocess.Popen:
     )  # fmt: skip
 
 
+def distributed_crawl(
+    db: Path, feeds: Path, redis_url: str, *extra: str, workers: int
+) -> tuple[subprocess.CompletedProcess[str], list[tuple[str, str, int]]]:
+    """A writer run with ``workers`` fresh workers; the writer's result and the workers'
+    (stdout, stderr, exit code) once they left."""
+    started = [worker(redis_url) for _ in range(workers)]
+    try:
+        writer = newsmon(
+            "--db", str(db), "--feeds", str(feeds), "crawl", *extra, "--redis", redis_url,
+            "-s", "NEWSMON_REDIS_SETTLE=3",
+        )  # fmt: skip
+    finally:
+        outputs = [(*w.communicate(timeout=120), w.returncode) for w in started]
+    return writer, outputs
+
+
 def test_two_workers_one_writer_store_every_article_once(redis_url: str, tmp_path: Path):
     with FaultServer() as srv:
         feeds = site(srv, tmp_path, feeds=6, per_feed=11, shared=3)
         db = tmp_path / "news.db"
         expected = {p for p in srv.faults if p.startswith("/a/")}
-        workers = [worker(redis_url), worker(redis_url)]
-        try:
-            writer = newsmon(
-                "--db", str(db), "--feeds", str(feeds), "crawl", "--redis", redis_url,
-                "-s", "NEWSMON_REDIS_SETTLE=3",
-            )  # fmt: skip
-        finally:
-            outputs = [w.communicate(timeout=120) for w in workers]
+        writer, outputs = distributed_crawl(db, feeds, redis_url, workers=2)
         assert writer.returncode == 0, writer.stderr
         assert f"6 feeds polled (0 not modified, 0 failed), {len(expected)} articles new" in (
             writer.stdout
         )
-        for w, (_, err) in zip(workers, outputs, strict=True):
-            assert w.returncode == 0, err
-        pages = [int(out.split("worker done: ")[1].split()[0]) for out, _ in outputs]
+        for _, err, code in outputs:
+            assert code == 0, err
+        pages = [int(out.split("worker done: ")[1].split()[0]) for out, _, _ in outputs]
         assert sum(pages) == len(expected)
         # both took part: an idle worker polls the shared queue at Scrapy's 5 s heartbeat
         assert all(n > 0 for n in pages), pages
@@ -115,15 +124,7 @@ def test_two_workers_one_writer_store_every_article_once(redis_url: str, tmp_pat
         assert rows(db, "SELECT status, articles_new FROM crawl_runs") == [("ok", len(expected))]
 
         # A second distributed run: conditional requests, nothing fetched, nothing stored.
-        workers = [worker(redis_url), worker(redis_url)]
-        try:
-            again = newsmon(
-                "--db", str(db), "--feeds", str(feeds), "crawl", "--all", "--redis", redis_url,
-                "-s", "NEWSMON_REDIS_SETTLE=3",
-            )  # fmt: skip
-        finally:
-            for w in workers:
-                w.communicate(timeout=120)
+        again, _ = distributed_crawl(db, feeds, redis_url, "--all", workers=2)
         assert again.returncode == 0, again.stderr
         assert "6 not modified" in again.stdout and "0 articles new" in again.stdout
         assert all(srv.hits[p] == 1 for p in expected)
@@ -171,14 +172,7 @@ def test_a_worker_killed_mid_fetch_loses_nothing_at_the_next_run(redis_url: str,
         stored = rows(db, "SELECT count(*) FROM articles")[0][0]
         assert stored < len(expected), (out, err)  # the killed worker's pages are missing
 
-        rescuer = worker(redis_url)
-        try:
-            again = newsmon(
-                "--db", str(db), "--feeds", str(feeds), "crawl", "--redis", redis_url,
-                "-s", "NEWSMON_REDIS_SETTLE=3",
-            )  # fmt: skip
-        finally:
-            rescuer.communicate(timeout=120)
+        again, _ = distributed_crawl(db, feeds, redis_url, workers=1)
         assert again.returncode == 0, again.stderr
         assert rows(db, "SELECT count(*), count(DISTINCT url) FROM articles") == [
             (len(expected), len(expected))
