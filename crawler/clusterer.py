@@ -243,8 +243,8 @@ class Clusterer:
         known = known or {}
         unknown = [i for i in ids if i not in known]
         # one read of the batch: with the text where the features are still to be made
-        inputs = self.store.cluster_inputs(unknown, with_text=True)
-        inputs.update(self.store.cluster_inputs([i for i in ids if i in known]))
+        inputs = self.store.cluster_inputs(unknown)
+        inputs.update(self.store.cluster_inputs([i for i in ids if i in known], with_text=False))
         rows = [(i, inputs[i]["title"], inputs[i]["summary"], inputs[i]["text"],
                  inputs[i]["outlet"]) for i in unknown]  # fmt: skip
         args = self.precompute_args

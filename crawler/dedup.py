@@ -72,15 +72,6 @@ def hash_values(signature: MinHash | np.ndarray | bytes) -> np.ndarray:
     return np.asarray(getattr(signature, "hashvalues", signature), dtype=DTYPE)
 
 
-def from_bytes(blob: bytes, num_perm: int) -> MinHash:
-    from datasketch import MinHash
-
-    values = np.frombuffer(blob, dtype=DTYPE).copy()
-    return MinHash(
-        num_perm=num_perm, hashvalues=values, scheme=SCHEME, permutations=_permutations(num_perm)
-    )
-
-
 def lsh_params(store: Store, threshold: float, num_perm: int) -> tuple[int, int]:
     """datasketch's (bands, rows) for a Jaccard threshold. Working them out integrates with
     scipy, so the first run stores them and later runs read them (keyed by datasketch's

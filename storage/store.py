@@ -328,7 +328,7 @@ class Store:
         return self.cluster_inputs([article_id], with_text=with_text)[article_id]
 
     def cluster_inputs(
-        self, ids: Sequence[int], *, with_text: bool = False
+        self, ids: Sequence[int], *, with_text: bool = True
     ) -> dict[int, dict[str, Any]]:
         """What clustering reads of these articles, in one statement per 500; without the text
         (and summary) when their features are already made, so the rows' overflow pages are not
