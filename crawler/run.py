@@ -214,6 +214,7 @@ def run_distributed(options: CrawlOptions, redis_options: RedisOptions) -> Crawl
 
     config = load_config(options.feeds)
     compile_topics(config.topics)
+    check_overrides(options.overrides or {})
     settings = scrapy_settings(options)
     server = _redis(redis_options)
     started = time.monotonic()
@@ -239,8 +240,10 @@ def run_worker(
     """One distributed crawl worker, until ``idle_exit`` quiet seconds (0: until stopped)."""
     from scrapy.crawler import CrawlerProcess
 
+    from crawler import redisqueue as rq
     from crawler.spiders.worker import WorkerSpider
 
+    check_overrides(options.overrides or {})
     _redis(redis_options)  # a clear error now rather than a traceback from inside Scrapy
     settings = scrapy_settings(options)
     prefix = redis_options.prefix
@@ -249,8 +252,8 @@ def run_worker(
             "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
             "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
             "SCHEDULER_PERSIST": True,
-            "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
-            "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
+            "SCHEDULER_QUEUE_KEY": rq.key(prefix, "requests"),
+            "SCHEDULER_DUPEFILTER_KEY": rq.key(prefix, "dupefilter"),  # the writer clears it
             "REDIS_URL": redis_options.url,
             "NEWSMON_REDIS_PREFIX": prefix,
             "NEWSMON_WORKER_IDLE_EXIT": idle_exit,

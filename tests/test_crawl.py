@@ -374,3 +374,15 @@ def test_a_database_that_cannot_be_opened_is_a_one_line_error(tmp_path: Path):
     result = newsmon("--db", str(a_directory), "--feeds", str(feeds), "crawl")
     assert result.returncode == 1
     assert result.stderr == "newsmon: error: database: unable to open database file\n"
+
+
+@pytest.mark.parametrize("command", ["crawl", "worker"])
+def test_bad_settings_of_a_distributed_crawl_are_one_line_errors(tmp_path: Path, command: str):
+    """The writer and the workers check -s values as a one-process crawl does, before they
+    reach Redis."""
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - {name: a, url: 'http://127.0.0.1:9/feed.xml', outlet: A}\n")
+    result = newsmon("--db", str(tmp_path / "news.db"), "--feeds", str(feeds), command,
+                     "--redis", "redis://127.0.0.1:9/0", "-s", "CONCURRENT_REQUESTS=many")  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == "newsmon: error: -s CONCURRENT_REQUESTS='many': expected a number\n"
