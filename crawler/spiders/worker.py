@@ -106,16 +106,25 @@ class WorkerSpider(SourceSpider):
 
     def new_entries(self, entries: list[FeedEntry]) -> Iterator[FeedEntry]:
         """Entries the writer has not stored and no worker has taken in this run: SADD of the
-        entry's URL key to the run's claims is atomic in Redis."""
+        entry's URL key to the run's claims is atomic in Redis. Two round trips a feed (stored?
+        then claim), not two an entry."""
+        keyed = []
         for entry in super().new_entries(entries):
             try:
-                entry_key = url_key(entry.link or "")
+                keyed.append((entry, url_key(entry.link or "")))
             except ValueError:
                 continue
-            if self.server.sismember(self.keys["seen"], entry_key):
-                continue
-            if self.server.sadd(self.keys["claimed"], entry_key):
-                yield entry
+        if not keyed:
+            return
+        with self.server.pipeline(transaction=False) as pipe:
+            for _, entry_key in keyed:
+                pipe.sismember(self.keys["seen"], entry_key)
+            fresh = [pair for pair, stored in zip(keyed, pipe.execute(), strict=True) if not stored]
+        with self.server.pipeline(transaction=False) as pipe:
+            for _, entry_key in fresh:
+                pipe.sadd(self.keys["claimed"], entry_key)
+            claims = pipe.execute()
+        yield from (entry for (entry, _), won in zip(fresh, claims, strict=True) if won)
 
     def follow(self, entries: list[FeedEntry], source: Source) -> Iterator[scrapy.Request]:
         requests = list(super().follow(entries, source))
