@@ -72,9 +72,9 @@ def tree(pid: int) -> list[tuple[int, int, int, float]]:
                 fields = fh.read().rsplit(")", 1)[1].split()
             # proportional set size: pages the workers share with the forkserver count once
             with open(f"/proc/{p}/smaps_rollup") as fh:
-                rss = next((int(line.split()[1]) * 1024 for line in fh
+                pss = next((int(line.split()[1]) * 1024 for line in fh
                             if line.startswith("Pss:")), 0)  # fmt: skip
-            out.append((p, int(fields[1]), rss, (int(fields[11]) + int(fields[12])) / tick))
+            out.append((p, int(fields[1]), pss, (int(fields[11]) + int(fields[12])) / tick))
             for tid in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{tid}/children") as fh:
                     stack += [int(c) for c in fh.read().split()]
@@ -84,7 +84,7 @@ def tree(pid: int) -> list[tuple[int, int, int, float]]:
 
 
 def timed(cmd: list[str], cwd: Path) -> dict:
-    """Run a command; wall seconds, CPU seconds of it and all its descendants, peak tree RSS.
+    """Run a command; wall seconds, CPU seconds of it and all its descendants, peak tree PSS.
 
     The command's own CPU, and that of the children it waits for, comes from getrusage. The
     rest is sampled from /proc: the extraction workers are forked by a forkserver that nobody
