@@ -12,14 +12,22 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from crawler import workshare
 from crawler.config import Config
 from crawler.dedup import CopyIndex, hash_values
-from crawler.features import Precomputed, precompute, precompute_args
+from crawler.features import (
+    Precomputed,
+    PrecomputeResult,
+    PrecomputeRow,
+    precompute,
+    precompute_args,
+)
 from crawler.stories import (
     FeatureWeights,
     StoryIndex,
@@ -30,6 +38,10 @@ from crawler.stories import (
 )
 from storage import Store
 from storage.store import ClusterState
+
+# rows a worker takes at a time: small enough that what no worker has started when this process
+# is free again is left for it, large enough that sending rows and results costs little
+PRECOMPUTE_CHUNK = 100
 
 
 @dataclass
@@ -48,6 +60,7 @@ class Clusterer:
         self.weights = FeatureWeights()
         self.precompute_args = precompute_args(config)  # what precompute takes after the rows
         self.parallel_batch = config.clustering.parallel_batch
+        self.fork_batch = config.clustering.fork_batch
         self._pre: dict[int, Precomputed] = {}
         self.copy_window = timedelta(days=self.cfg.copy_window_days)
         self.copies = CopyIndex(store, self.cfg.copy_threshold, self.cfg.num_perm)
@@ -66,7 +79,12 @@ class Clusterer:
         self.stories_new = 0
         self.seq = int(store.meta("seq", "0") or 0)  # clustering order, for recluster's replay
         self._states: list[ClusterState] = []  # articles' results not yet written (see flush)
-        self._load_window()
+        self._window_loaded = False  # read at first use: a batch's features are made meanwhile
+
+    def _ensure_window(self) -> None:
+        if not self._window_loaded:
+            self._window_loaded = True
+            self._load_window()
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -142,6 +160,7 @@ class Clusterer:
         (see :meth:`process_pending`); alone, an article is a batch of its own. ``art`` is its
         :meth:`Store.cluster_input` when the caller has read it already.
         """
+        self._ensure_window()
         pre = self._pre.pop(article_id, None)
         if art is None or (pre is None and art["text"] is None):
             art = self.store.cluster_input(article_id, with_text=pre is None)
@@ -247,20 +266,11 @@ class Clusterer:
         inputs.update(self.store.cluster_inputs([i for i in ids if i in known], with_text=False))
         rows = [(i, inputs[i]["title"], inputs[i]["summary"], inputs[i]["text"],
                  inputs[i]["outlet"]) for i in unknown]  # fmt: skip
-        args = self.precompute_args
-        workers = os.cpu_count() or 1
-        if self.parallel_batch and len(ids) >= self.parallel_batch and workers > 1:
-            # spawn: never fork a process that may run a reactor and threads
-            chunks = [rows[i : i + 500] for i in range(0, len(rows), 500)]
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                results = [
-                    r
-                    for part in pool.map(precompute, chunks, *[[a] * len(chunks) for a in args])
-                    for r in part
-                ]
-        else:
-            results = precompute(rows, *args)
+        wait = self._start_precompute(rows)
+        try:
+            self._ensure_window()  # read while the features are made
+        finally:
+            results = wait()
         results += [(i, *known[i]) for i in ids if i in known]
         self._pre = {r[0]: r[1:] for r in results}
         with self.store.db.atomic():
@@ -271,6 +281,31 @@ class Clusterer:
                 for article_id in ids[start : start + commit_every]:
                     self.process(article_id, batch, inputs[article_id])
                 self.flush()
+
+    def _start_precompute(self, rows: list[PrecomputeRow]) -> Callable[[], list[PrecomputeResult]]:
+        """Start making the features of ``rows``; the function returned waits for them.
+
+        On more than one core, forked workers make them while this process reads the window,
+        which it then helps with (:mod:`crawler.workshare`). Forking is safe only in a process
+        running no other thread (an import, a recluster), not in a crawl with its reactor: there
+        a batch needs ``parallel_batch`` rows to be worth spawning fresh interpreters.
+        """
+        args = self.precompute_args
+        workers = os.cpu_count() or 1
+        fork = self.fork_batch and len(rows) >= self.fork_batch and workshare.can_fork()
+        if workers > 1 and fork:
+            # this process is busy reading the window meanwhile, then takes chunks too
+            return workshare.start(
+                lambda chunk: precompute(chunk, *args), rows, PRECOMPUTE_CHUNK, workers - 1
+            )
+        if workers > 1 and self.parallel_batch and len(rows) >= self.parallel_batch:
+            chunks = [rows[i : i + 500] for i in range(0, len(rows), 500)]
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                parts = pool.map(precompute, chunks, *[[a] * len(chunks) for a in args])
+                results = [r for part in parts for r in part]
+            return lambda: results
+        return lambda: precompute(rows, *args)
 
     def process_pending(self, known: dict[int, Precomputed] | None = None) -> int:
         """Every stored article not yet clustered (an import, a crawl that died), oldest first."""

@@ -153,7 +153,11 @@ class ClusteringConfig(_Strict):
     story_min_shared_independent: int = Field(default=3, ge=0)
     # an event is identified by the headline and the lead, not the background further down
     story_lead_words: int = Field(default=120, ge=0)
-    # batches at least this large (imports, recluster) compute features on every core; 0: never
+    # batches at least this large compute features on every core, in workers forked while the
+    # window is read where the process runs no other thread (import, recluster); 0: never
+    fork_batch: int = Field(default=200, ge=0)
+    # where forking is unsafe (a crawl's reactor runs threads), batches at least this large
+    # compute features on every core in spawned workers; 0: never
     parallel_batch: int = Field(default=5000, ge=0)
     # a backlog larger than this (a large import) is clustered in batches of this many, oldest
     # first, so memory stays bounded by the batch, not by the backlog

@@ -23,13 +23,18 @@ def gazetteer(outlets: tuple[str, ...]) -> Gazetteer:
     return build_gazetteer(outlets)
 
 
+# (id, title, summary, text, outlet) in; (id, feature counts, MinHash signature, credit) out
+PrecomputeRow = tuple[int, str | None, str | None, str | None, str | None]
+PrecomputeResult = tuple[int, dict[str, int], bytes | None, str | None]
+
+
 def precompute(
-    rows: list[tuple[int, str | None, str | None, str | None, str | None]],
+    rows: list[PrecomputeRow],
     lead_words: int,
     shingle_words: int,
     num_perm: int,
     outlets: tuple[str, ...],
-) -> list[tuple[int, dict[str, int], bytes | None, str | None]]:
+) -> list[PrecomputeResult]:
     """The per-article, order-independent part of clustering: features, MinHash signature and
     credited source of (id, title, summary, text, outlet) rows. Module-level so a process pool
     can run it on large batches while the main process assigns stories in order."""

@@ -289,19 +289,20 @@ def _outcome(db: Path) -> dict[str, tuple]:
 
 
 def test_features_made_on_every_core_give_the_serial_result(tmp_path: Path):
-    """parallel_batch: a batch this large has its features made by a process pool; what comes
-    out must not depend on it."""
+    """fork_batch and parallel_batch: a batch this large has its features made by forked or
+    spawned workers; what comes out must not depend on it."""
     outcomes = []
-    for parallel in (0, 20):
-        feeds = tmp_path / f"feeds{parallel}.yaml"
+    for name, fork, parallel in (("serial", 0, 0), ("forked", 20, 0), ("spawned", 0, 20)):
+        feeds = tmp_path / f"feeds-{name}.yaml"
         feeds.write_text(
             FEEDS.read_text(encoding="utf-8")
-            + f"clustering:\n  parallel_batch: {parallel}\n  max_batch: 150\n"
+            + f"clustering:\n  fork_batch: {fork}\n  parallel_batch: {parallel}\n"
+            + "  max_batch: 150\n"
         )
-        db = tmp_path / f"news{parallel}.db"
+        db = tmp_path / f"news-{name}.db"
         result = newsmon("--db", str(db), "--feeds", str(feeds), "import", str(DATA))
         assert result.returncode == 0, result.stderr
         outcomes.append(_outcome(db))
-    assert outcomes[0] == outcomes[1]
+    assert outcomes[0] == outcomes[1] == outcomes[2]
     assert sum(1 for _, dup, _ in outcomes[0].values() if dup) >= 30
     assert sum(1 for _, _, credit in outcomes[0].values() if credit) >= 30
