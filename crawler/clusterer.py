@@ -104,8 +104,8 @@ class Clusterer:
                 signatures.append((article_id, sig, when))
         self.copies.load(signatures)
         self.stories.restore(
-            (story_id, unpack_centroid(centroid), parse_time(last_time) or latest, size)
-            for story_id, centroid, last_time, size in self.store.story_states(
+            (story_id, unpack_centroid(centroid), parse_time(last_time) or latest, size, norms)
+            for story_id, centroid, last_time, size, *norms in self.store.story_states(
                 (latest - self.stories.window).isoformat()
             )
         )
@@ -136,6 +136,8 @@ class Clusterer:
                         pack_centroid(story.centroid),
                         story.last_time.isoformat(),
                         story.size,
+                        story.norm,
+                        story.norm_independent,
                     )
                 )
         self.store.save_story_states(states)

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -293,14 +293,21 @@ class StoryIndex:
                 best = Assignment(sid, score)
         return best
 
-    def restore(self, saved: Iterable[tuple[int, dict[str, float], datetime, int]]) -> None:
-        """Bring back the stories an earlier run saved: (id, centroid, last time, size). The
-        postings are gathered as lists and made sets once per feature, which is several times
-        faster than adding to a set per feature of every story."""
+    def restore(
+        self,
+        saved: Iterable[tuple[int, dict[str, float], datetime, int, Sequence[float | None]]],
+    ) -> None:
+        """Bring back the stories an earlier run saved: (id, centroid, last time, size, (norm,
+        independent norm)); norms of None are computed from the centroid. The postings are
+        gathered as lists and made sets once per feature, which is several times faster than
+        adding to a set per feature of every story."""
         gathered: defaultdict[str, list[int]] = defaultdict(list)
-        for story_id, centroid, last_time, size in saved:
+        for story_id, centroid, last_time, size, (norm, norm_independent) in saved:
             story = ActiveStory(story_id, centroid, last_time, size)
-            story.norm, story.norm_independent = _norms(centroid)
+            if norm is None or norm_independent is None:
+                story.norm, story.norm_independent = _norms(centroid)
+            else:
+                story.norm, story.norm_independent = norm, norm_independent
             self.stories[story_id] = story
             for feature in centroid:
                 gathered[feature].append(story_id)

@@ -263,3 +263,12 @@ def m010_drop_copy_bands(db: Database) -> None:
     rebuilding the index once per run. (m009, which rebuilt copy_bands WITHOUT ROWID, is gone:
     a new database would only have built the table to drop it here.)"""
     db.execute("DROP TABLE IF EXISTS copy_bands")
+
+
+@migrations()
+def m011_story_norms(db: Database) -> None:
+    """A story centroid's norms over all features and over the language-independent ones, as the
+    run that saved it had them: the next run resumes them instead of summing every centroid
+    again, and so computes exactly what one long run would (NULL: computed on restore)."""
+    db["story_state"].add_column("norm", float)
+    db["story_state"].add_column("norm_independent", float)

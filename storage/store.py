@@ -26,6 +26,8 @@ SEARCH_DEPTH = 10_000
 # One article's clustering result, as Store.save_cluster_states writes it: (article_id,
 # event_time, duplicate_of, story_id, credited_source, batch, seq).
 ClusterState = tuple[int, str, int | None, int | None, str | None, int, int]
+# (story_id, packed centroid, last_time, size, norm, norm_independent)
+StoryState = tuple[int, bytes | str, str, int, float | None, float | None]
 
 # Columns written from an article dict; anything else in the dict is ignored.
 ARTICLE_COLUMNS = (
@@ -357,17 +359,20 @@ class Store:
             [since],
         ).fetchall()
 
-    def save_story_states(self, states: Iterable[tuple[int, bytes, str, int]]) -> None:
-        """(story_id, packed centroid, last_time, size) of stories whose centroid changed."""
+    def save_story_states(self, states: Iterable[StoryState]) -> None:
+        """(story_id, packed centroid, last_time, size, norm, norm_independent) of stories whose
+        centroid changed."""
         self.db.conn.executemany(
-            "INSERT OR REPLACE INTO story_state (story_id, centroid, last_time, size)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO story_state"
+            " (story_id, centroid, last_time, size, norm, norm_independent)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             list(states),
         )
 
-    def story_states(self, since: str) -> list[tuple[int, bytes | str, str, int]]:
+    def story_states(self, since: str) -> list[StoryState]:
         return self.db.execute(
-            "SELECT story_id, centroid, last_time, size FROM story_state WHERE last_time >= ?",
+            "SELECT story_id, centroid, last_time, size, norm, norm_independent"
+            " FROM story_state WHERE last_time >= ?",
             [since],
         ).fetchall()
 
