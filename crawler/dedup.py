@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 
@@ -72,21 +72,41 @@ def hash_values(signature: MinHash | np.ndarray | bytes) -> np.ndarray:
     return np.asarray(getattr(signature, "hashvalues", signature), dtype=DTYPE)
 
 
+def band_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's (bands, rows) for a Jaccard threshold. It integrates with scipy, whose
+    import costs the better part of a second: see :func:`lsh_params`."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+def _params_key(threshold: float, num_perm: int) -> str:
+    # keyed by datasketch's version too: another release may choose other ones
+    return f"lsh_params:{version('datasketch')}:{threshold!r}:{num_perm}"
+
+
+# (bands, rows) worked out by another process that has datasketch loaded anyway (a crawl's
+# extraction worker), so that this one need not import it; see remember_band_params
+_worked_out: dict[str, tuple[int, int]] = {}
+
+
+def remember_band_params(threshold: float, num_perm: int, params: tuple[int, int]) -> None:
+    _worked_out[_params_key(threshold, num_perm)] = params
+
+
 def lsh_params(store: Store, threshold: float, num_perm: int) -> tuple[int, int]:
-    """datasketch's (bands, rows) for a Jaccard threshold. Working them out integrates with
-    scipy, so the first run stores them and later runs read them (keyed by datasketch's
-    version too: another release may choose other ones)."""
-    key = f"lsh_params:{version('datasketch')}:{threshold!r}:{num_perm}"
+    """:func:`band_params`, worked out once per database: the first run stores them (or takes
+    them from :func:`remember_band_params`) and later runs read them, never importing scipy."""
+    key = _params_key(threshold, num_perm)
     stored = store.meta(key)
     if stored:
         bands, rows = map(int, stored.split())
         return bands, rows
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    bands, rows = _worked_out.get(key) or band_params(threshold, num_perm)
     with store.db.atomic():
-        store.set_meta(key, f"{lsh.b} {lsh.r}")
-    return lsh.b, lsh.r
+        store.set_meta(key, f"{bands} {rows}")
+    return bands, rows
 
 
 @dataclass
@@ -110,10 +130,6 @@ class CopyIndex:
         self.store = store
         self.threshold = threshold
         self.num_perm = num_perm
-        self.bands, self.rows = lsh_params(store, threshold, num_perm)
-        # one odd 64-bit multiplier per band value: a band's key is their dot product mod 2**64
-        rng = np.random.default_rng(0x6E6577736D6F6E)
-        self._multipliers = rng.integers(1, 2**63, (self.bands, self.rows), dtype=np.uint64) * 2 + 1
         self._signatures: dict[int, np.ndarray] = {}
         self._times: dict[int, float] = {}  # POSIX time of each indexed article
         self._loaded_keys = np.zeros(0, dtype=np.uint64)  # sorted band keys of the loaded window
@@ -123,6 +139,28 @@ class CopyIndex:
 
     def __len__(self) -> int:
         return len(self._signatures)
+
+    # The banding is worked out when first needed, not when the index is made: a crawl makes
+    # its index at the start and first needs it at the end, by when an extraction worker may
+    # have worked the parameters out (see lsh_params).
+
+    @cached_property
+    def bands(self) -> int:
+        return self._banding[0]
+
+    @cached_property
+    def rows(self) -> int:
+        return self._banding[1]
+
+    @cached_property
+    def _banding(self) -> tuple[int, int]:
+        return lsh_params(self.store, self.threshold, self.num_perm)
+
+    @cached_property
+    def _multipliers(self) -> np.ndarray:
+        """One odd 64-bit multiplier per band value: a band's key is their dot product mod 2**64."""
+        rng = np.random.default_rng(0x6E6577736D6F6E)
+        return rng.integers(1, 2**63, (self.bands, self.rows), dtype=np.uint64) * 2 + 1
 
     def _band_keys(self, values: np.ndarray) -> np.ndarray:
         """Band keys, shape (n, bands), of signatures given as rows of a (n, num_perm) array."""

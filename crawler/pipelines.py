@@ -16,7 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler import article as articles
-from crawler import pool, redisqueue
+from crawler import dedup, pool, redisqueue
 from crawler.clusterer import Clusterer
 from crawler.features import Precomputed, precompute_args
 from crawler.pages import PageItem, process_page, warm_up
@@ -49,9 +49,23 @@ class ExtractPipeline:
             self.starting.add_done_callback(self._warm_up)
 
     def _warm_up(self, starting: Future[ProcessPoolExecutor]) -> None:
-        if starting.exception() is None:
-            for _ in range(self.workers):  # the gazetteer of this crawl's outlets
-                starting.result().submit(warm_up, self.cluster_args)
+        if starting.exception() is not None:
+            return
+        workers = starting.result()
+        for _ in range(self.workers):  # the gazetteer of this crawl's outlets
+            workers.submit(warm_up, self.cluster_args)
+        config = self.crawler.spider.config
+        if config is not None:
+            # a worker has datasketch loaded: it works out the copy index's banding, which
+            # this process would have to import scipy for (a new database's first crawl)
+            threshold, num_perm = config.clustering.copy_threshold, config.clustering.num_perm
+            params = workers.submit(dedup.band_params, threshold, num_perm)
+
+            def remember(done: Future[tuple[int, int]]) -> None:
+                if done.exception() is None:  # else this process works them out when needed
+                    dedup.remember_band_params(threshold, num_perm, done.result())
+
+            params.add_done_callback(remember)
 
     def close_spider(self, spider: Any = None) -> None:
         if self.starting is not None and self.starting.exception() is None:

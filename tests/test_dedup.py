@@ -4,7 +4,7 @@ from datetime import datetime
 
 import numpy as np
 
-from crawler.dedup import CopyIndex, hash_values, shingles, signature, to_bytes
+from crawler.dedup import CopyIndex, band_params, hash_values, shingles, signature, to_bytes
 from storage import Store
 
 WIRE = (
@@ -138,21 +138,49 @@ def test_band_parameters_are_worked_out_once_and_then_read(tmp_path):
     from conftest import REPO
 
     db = tmp_path / "d.db"
+    query = "SELECT value FROM clustering_meta WHERE key LIKE 'lsh_params:%:0.5:128'"
     with Store(db) as store:
         first = CopyIndex(store, threshold=0.5, num_perm=128)
-        stored = store.db.execute(
-            "SELECT value FROM clustering_meta WHERE key LIKE 'lsh_params:%:0.5:128'"
-        ).fetchall()
-        assert stored == [(f"{first.bands} {first.rows}",)] and first.bands * first.rows <= 128
+        assert store.db.execute(query).fetchall() == []  # worked out when first needed
+        assert first.bands * first.rows <= 128
+        assert store.db.execute(query).fetchall() == [(f"{first.bands} {first.rows}",)]
     script = (
         "import sys\n"
         "from storage import Store\n"
         "from crawler.dedup import CopyIndex\n"
         f"with Store({str(db)!r}) as store:\n"
         "    index = CopyIndex(store, threshold=0.5, num_perm=128)\n"
-        "print(index.bands, index.rows, 'datasketch' in sys.modules)\n"
+        "    print(index.bands, index.rows, 'datasketch' in sys.modules)\n"
     )
     later = subprocess.run(
         [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert later.stdout.split() == [str(first.bands), str(first.rows), "False"]
+
+
+def test_band_parameters_worked_out_by_another_process_spare_the_import(tmp_path):
+    """A crawl's extraction worker has datasketch loaded and hands the banding over
+    (remember_band_params): the main process then never imports datasketch or scipy, even on a
+    new database, and stores what it was given."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    bands, rows = band_params(0.5, 128)
+    script = (
+        "import sys\n"
+        "from storage import Store\n"
+        "from crawler.dedup import CopyIndex, remember_band_params\n"
+        f"remember_band_params(0.5, 128, ({bands}, {rows}))\n"
+        f"with Store({str(tmp_path / 'new.db')!r}) as store:\n"
+        "    index = CopyIndex(store, threshold=0.5, num_perm=128)\n"
+        "    print(index.bands, index.rows, store.meta(next(iter(\n"
+        "        k for (k,) in store.db.execute('SELECT key FROM clustering_meta')\n"
+        "        if k.startswith('lsh_params:')))))\n"
+        "print('datasketch' in sys.modules, 'scipy' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == [str(bands), str(rows), str(bands), str(rows), "False", "False"]
