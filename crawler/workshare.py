@@ -64,18 +64,25 @@ def start(
     so the results never depend on the workers."""
     chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
     context = multiprocessing.get_context("fork")
-    counter = context.Value("q", 0)
     # frozen objects are skipped by the collector, which would otherwise write to every
     # object's header and so copy every page this process shares with its workers
     gc.freeze()
-    procs = []
+    procs: list[tuple[Any, Connection]] = []
     try:
+        counter = context.Value("q", 0)
         for _ in range(min(workers, len(chunks))):
             reader, writer = context.Pipe(duplex=False)
             proc = context.Process(target=_work, args=(func, chunks, counter, writer), daemon=True)
             proc.start()
             writer.close()
             procs.append((proc, reader))
+    except OSError as exc:  # no semaphores (/dev/shm), no fork: it all happens here
+        log.warning("no worker processes (%s): computing here", exc)
+        for proc, _ in procs:
+            proc.kill()
+            proc.join()
+        gc.unfreeze()
+        return lambda: [r for part in chunks for r in func(part)]
     except BaseException:
         gc.unfreeze()
         raise
