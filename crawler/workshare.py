@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import os
 import threading
 import traceback
 from collections.abc import Callable
@@ -42,11 +43,17 @@ def _claim(counter: Any) -> int:
 
 
 def _work(
-    func: Callable[[list[T]], list[R]], chunks: list[list[T]], counter: Any, conn: Connection
+    func: Callable[[list[T]], list[R]],
+    chunks: list[list[T]],
+    counter: Any,
+    conn: Connection,
+    parent: int,
 ) -> None:
     try:
         done = []
-        while (index := _claim(counter)) < len(chunks):
+        # a worker outliving its parent (killed) stops at the next chunk: it holds copies of the
+        # parent's descriptors, the run lock's among them, which would block the next run
+        while os.getppid() == parent and (index := _claim(counter)) < len(chunks):
             done.append((index, func(chunks[index])))
         conn.send(("ok", done))
     except BaseException:  # noqa: BLE001 - the parent redoes the chunks and logs why
@@ -72,7 +79,8 @@ def start(
         counter = context.Value("q", 0)
         for _ in range(min(workers, len(chunks))):
             reader, writer = context.Pipe(duplex=False)
-            proc = context.Process(target=_work, args=(func, chunks, counter, writer), daemon=True)
+            args = (func, chunks, counter, writer, os.getpid())
+            proc = context.Process(target=_work, args=args, daemon=True)
             proc.start()
             writer.close()
             procs.append((proc, reader))

@@ -63,3 +63,44 @@ def test_no_fork_while_another_thread_runs():
         stop.set()
         thread.join()
     assert workshare.can_fork() == (threading.active_count() == 1)
+
+
+def test_workers_of_a_killed_process_stop_and_free_its_lock(tmp_path):
+    """kill -9 of an import while its workers make features: the workers hold copies of its
+    descriptors, the run lock's among them. They stop at their next chunk, so the next run is
+    not refused for long (without the check they would work through every chunk left)."""
+    import fcntl
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    lock = tmp_path / "news.db.lock"
+    script = (
+        "import fcntl, os, signal, sys, time\n"
+        "from crawler import workshare\n"
+        f"handle = open({str(lock)!r}, 'a+')\n"
+        "fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+        "def slow(chunk):\n"
+        "    time.sleep(0.05)\n"
+        "    return chunk\n"
+        "wait = workshare.start(slow, list(range(400)), 1, workers=1)\n"  # 20 s of chunks
+        "print('started', flush=True)\n"
+        "time.sleep(0.3)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    out = tmp_path / "out.txt"
+    with open(out, "w") as stdout:  # a file: a pipe would stay open as long as the worker
+        proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=stdout)
+        assert proc.wait(timeout=60) == -signal.SIGKILL
+    assert "started" in out.read_text()
+    deadline = time.monotonic() + 5
+    with open(lock, "a+") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                assert time.monotonic() < deadline, "the killed process's worker kept its lock"
+                time.sleep(0.05)
