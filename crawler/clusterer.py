@@ -301,7 +301,8 @@ class Clusterer:
                 lambda chunk: precompute(chunk, *args), rows, PRECOMPUTE_CHUNK, workers - 1
             )
         if workers > 1 and self.parallel_batch and len(rows) >= self.parallel_batch:
-            chunks = [rows[i : i + 500] for i in range(0, len(rows), 500)]
+            step = PRECOMPUTE_CHUNK
+            chunks = [rows[i : i + step] for i in range(0, len(rows), step)]
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
                 parts = pool.map(precompute, chunks, *[[a] * len(chunks) for a in args])

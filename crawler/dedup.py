@@ -184,18 +184,6 @@ class CopyIndex:
         order = np.argsort(keys, kind="stable")
         self._loaded_keys, self._loaded_ids = keys[order], owners[order]
 
-    def add(self, article_id: int, mh: MinHash | np.ndarray, when: datetime) -> None:
-        """Index a new article's signature; :meth:`write` stores it."""
-        values = hash_values(mh)
-        self._add(article_id, values, self._band_keys(values[None, :])[0], when)
-
-    def _add(self, article_id: int, values: np.ndarray, keys: np.ndarray, when: datetime) -> None:
-        self._signatures[article_id] = values
-        self._times[article_id] = when.timestamp()
-        for key in keys.tolist():
-            self._buckets.setdefault(key, []).append(article_id)
-        self._unwritten.append((article_id, values.tobytes()))
-
     def time_of(self, article_id: int) -> float | None:
         """POSIX event time of an indexed article; None once it left the window (or never had
         a signature)."""
@@ -235,21 +223,25 @@ class CopyIndex:
         times = self._times
         return {a for a in found if times.get(a, -math.inf) >= start}
 
-    def matches(self, mh: MinHash | np.ndarray, since: datetime) -> list[CopyMatch]:
+    def matches(self, mh: MinHash | np.ndarray | bytes, since: datetime) -> list[CopyMatch]:
         """Indexed articles from ``since`` on whose estimated Jaccard with ``mh`` reaches the
         threshold, best first."""
         values = hash_values(mh)
         return self._matches(values, self._band_keys(values[None, :])[0], since)
 
     def insert(
-        self, article_id: int, mh: MinHash | np.ndarray, when: datetime, since: datetime
+        self, article_id: int, mh: MinHash | np.ndarray | bytes, when: datetime, since: datetime
     ) -> list[CopyMatch]:
-        """:meth:`matches` of a new article, which is then indexed (:meth:`add`): its band keys
-        are worked out once for both."""
+        """:meth:`matches` of a new article, which is then indexed (and stored by :meth:`write`):
+        its band keys are worked out once for both."""
         values = hash_values(mh)
         keys = self._band_keys(values[None, :])[0]
         found = self._matches(values, keys, since)
-        self._add(article_id, values, keys, when)
+        self._signatures[article_id] = values
+        self._times[article_id] = when.timestamp()
+        for key in keys.tolist():
+            self._buckets.setdefault(key, []).append(article_id)
+        self._unwritten.append((article_id, values.tobytes()))
         return found
 
     def _matches(self, values: np.ndarray, keys: np.ndarray, since: datetime) -> list[CopyMatch]:

@@ -2,7 +2,7 @@
 entry, and compute the order-independent clustering inputs.
 
 Everything CPU-bound about a page, in a module that imports neither Scrapy nor the storage layer,
-so the crawl's spawned pool workers start fast.
+so it loads fast wherever extraction happens (the forkserver, see :mod:`crawler.warm`).
 """
 
 from __future__ import annotations

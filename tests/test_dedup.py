@@ -40,7 +40,7 @@ def _signatures(store: Store) -> dict[int, bytes]:
 def _stored(store: Store, index: CopyIndex, text: str, when: str) -> int:
     """An article indexed as the clusterer indexes it."""
     article_id = int(store.db["articles"].insert({"url": f"https://x.test/{when}"}).last_pk)
-    index.add(article_id, signature(text, 4, 128), _at(when))
+    index.insert(article_id, signature(text, 4, 128), _at(when), since=_at(when))
     return article_id
 
 
