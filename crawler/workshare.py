@@ -55,7 +55,8 @@ def _work(
         # parent's descriptors, the run lock's among them, which would block the next run
         while os.getppid() == parent and (index := _claim(counter)) < len(chunks):
             done.append((index, func(chunks[index])))
-        conn.send(("ok", done))
+        if os.getppid() == parent:  # nobody reads an orphan's results
+            conn.send(("ok", done))
     except BaseException:  # noqa: BLE001 - the parent redoes the chunks and logs why
         conn.send(("error", traceback.format_exc(limit=3)))
     finally:
