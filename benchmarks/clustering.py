@@ -81,7 +81,7 @@ def cpu_seconds() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def populate(path: Path, n: int, days: int) -> None:
+def populate(path: Path, n: int, days: float) -> None:
     """Store the synthetic archive as unclustered rows and its labels (table bench_gold) in a new
     database. Run in a child process, so the generated rows never count in clustering's memory."""
     rows = generate(n, days)

@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -165,14 +166,20 @@ def newsmon(db: Path, feeds: Path, *extra: str) -> list[str]:
             "-s", "AUTOTHROTTLE_START_DELAY=0.05", *extra]  # fmt: skip
 
 
+def pool_rate(func: Callable[..., object], *columns: Sequence[object]) -> float:
+    """Items/s of ``func`` over ``columns`` (its arguments, one list each) in a process pool on
+    every core, timed after each worker has done one item (imports and models loaded)."""
+    with ProcessPoolExecutor(CORES) as pool:
+        list(pool.map(func, *(c[:CORES] for c in columns)))  # warm the workers up
+        started = time.perf_counter()
+        list(pool.map(func, *columns, chunksize=8))
+        return len(columns[0]) / (time.perf_counter() - started)
+
+
 def ceiling(pages: list[tuple[str, str]]) -> float:
     """Pages/s of our extraction over saved pages on every core, no network."""
     urls, htmls = zip(*pages, strict=True)
-    with ProcessPoolExecutor(CORES) as pool:
-        list(pool.map(extract, htmls[:CORES], urls[:CORES]))  # warm the workers up
-        started = time.perf_counter()
-        list(pool.map(extract, htmls, urls, chunksize=8))
-        return len(pages) / (time.perf_counter() - started)
+    return pool_rate(extract, htmls, urls)
 
 
 def ceiling_per_page(pages: list[tuple[str, str]], feeds: Path) -> float:
@@ -182,12 +189,7 @@ def ceiling_per_page(pages: list[tuple[str, str]], feeds: Path) -> float:
     items = [PageItem(url, html.encode(), "text/html; charset=utf-8", 200,
                       FeedEntry(link=url, guid=None), "bench", "bench", "en", [])
              for url, html in pages]  # fmt: skip
-    args = [cluster_args] * len(items)
-    with ProcessPoolExecutor(CORES) as pool:
-        list(pool.map(process_page, items[:CORES], args[:CORES]))  # warm the workers up
-        started = time.perf_counter()
-        list(pool.map(process_page, items, args, chunksize=8))
-        return len(pages) / (time.perf_counter() - started)
+    return pool_rate(process_page, items, [cluster_args] * len(items))
 
 
 def peer(tmp: Path, feeds: list[dict], truth: dict[str, str]) -> tuple[float, int, float]:
