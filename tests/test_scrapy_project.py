@@ -62,3 +62,29 @@ def test_a_304_lowers_a_hosts_delay_as_a_200_does():
     slot = Slot(4, 1.0, 0)  # 0: no random spread of the delay
     throttle._adjust_delay(slot, 0.01, server_error)
     assert slot.delay == 1.0  # errors still never do
+
+
+def test_a_crawl_imports_no_extension_it_disables():
+    """Scrapy imports every extension class it is told of before reading *_ENABLED: the remote
+    control's import of aiohttp cost every cron run about 0.1 s, and the distributed worker's
+    spider module (loaded with every spider) imported redis."""
+    code = (
+        "import sys\n"
+        "from scrapy.spiderloader import SpiderLoader\n"
+        "from scrapy.utils.conf import build_component_list\n"
+        "from crawler.run import project_settings\n"
+        "settings = project_settings()\n"
+        "SpiderLoader.from_settings(settings.frozencopy())  # imports every spider module\n"
+        "used = build_component_list(settings.getwithbase('EXTENSIONS'))  # what Scrapy loads\n"
+        "print(' '.join(sorted(path.rsplit('.', 1)[-1] for path in used)))\n"
+        "print('aiohttp' in sys.modules, 'redis' in sys.modules, 'twisted.conch' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    used, imported = result.stdout.splitlines()
+    assert {"CoreStats", "LogStats", "CrawlRun", "FeedAwareThrottle"} <= set(used.split())
+    assert "RemoteControl" not in used and "TelnetConsole" not in used
+    assert imported == "False False False"

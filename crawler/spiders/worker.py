@@ -16,7 +16,6 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
-from scrapy_redis import connection
 from twisted.python.failure import Failure
 
 from crawler import redisqueue as rq
@@ -34,6 +33,8 @@ class WorkerSpider(SourceSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WorkerSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        from scrapy_redis import connection  # here: every crawl loads this module (spider list)
+
         spider.server = connection.from_settings(settings)
         prefix = settings.get("NEWSMON_REDIS_PREFIX")
         names = ("sources", "items", "pending", "seen", "claimed")
