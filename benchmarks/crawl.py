@@ -176,24 +176,25 @@ def pool_rate(func: Callable[..., object], *columns: Sequence[object]) -> float:
         return len(columns[0]) / (time.perf_counter() - started)
 
 
-def ceiling(pages: list[tuple[str, str]]) -> float:
+def ceiling(pages: list[tuple[str, bytes]]) -> float:
     """Pages/s of our extraction over saved pages on every core, no network."""
     urls, htmls = zip(*pages, strict=True)
     return pool_rate(extract, htmls, urls)
 
 
-def ceiling_per_page(pages: list[tuple[str, str]], feeds: Path) -> float:
+def ceiling_per_page(pages: list[tuple[str, bytes]], feeds: Path, page_type: str) -> float:
     """Pages/s of everything the crawl's pool does with a page (crawler.pages.process_page:
     decoding, extraction, language, the clustering inputs) over saved pages on every core."""
     cluster_args = precompute_args(load_config(feeds))
-    items = [PageItem(url, html.encode(), "text/html; charset=utf-8", 200,
+    items = [PageItem(url, html, page_type, 200,
                       FeedEntry(link=url, guid=None), "bench", "bench", "en", [])
              for url, html in pages]  # fmt: skip
     return pool_rate(process_page, items, [cluster_args] * len(items))
 
 
-def peer(tmp: Path, feeds: list[dict], truth: dict[str, str]) -> tuple[float, int, float]:
-    """trafilatura --feed over the same feeds: articles/s, articles, F1."""
+def peer(tmp: Path, feeds: list[dict], truth: dict[str, str]) -> tuple[float, int, int, float]:
+    """trafilatura --feed over the same feeds: articles/s, articles, articles matched to their
+    truth, F1 over those."""
     listing = tmp / "peer-feeds.txt"
     listing.write_text("\n".join(newsweb.to_names(f["url"].encode()).decode() for f in feeds))
     # The peer refuses IP addresses (courlan wants a domain name), so it reads the same web under
@@ -214,33 +215,49 @@ def peer(tmp: Path, feeds: list[dict], truth: dict[str, str]) -> tuple[float, in
     # loopback is what this benchmark serves: the peer's SSRF guard would refuse it
     config.write_text("[DEFAULT]\nSLEEP_TIME = 0\nDOWNLOAD_TIMEOUT = 30\nSSRF_PROTECTION = false\n"
                       "MAX_FILE_SIZE = 20000000\nMIN_FILE_SIZE = 10\n")  # fmt: skip
-    out = tmp / "peer-out"
+    # results on stdout, one JSON document a line: in an output folder it names each file by a
+    # hash of the text, so the copies of a syndicated page would overwrite one another
     command = [sys.executable, str(wrapper), "-i", str(listing), "--feed", "--parallel",
-               str(CORES), "-o", str(out), "--json", "--with-metadata",
-               "--config-file", str(config)]  # fmt: skip
+               str(CORES), "--json", "--with-metadata", "--config-file", str(config)]  # fmt: skip
     run = timed(command, tmp)
 
     def host(m: re.Match[str]) -> str:
         return newsweb.outlet_host(int(m.group(1)))
 
-    pairs = []
-    for file in out.rglob("*.json"):  # it files its output in numbered subfolders
-        doc = json.loads(file.read_text())
+    pairs, docs = [], 0
+    for line in run["stdout"].splitlines():
+        if not line.startswith("{"):
+            continue
+        doc = json.loads(line)
+        docs += 1
         url = (doc.get("source") or doc.get("url") or "").split("?")[0]
         url = re.sub(r"http://outlet(\d+)\.test", lambda m: f"http://{host(m)}", url)
         if url in truth:
             pairs.append((doc.get("text") or "", truth[url]))
-    got = len(pairs)
-    if not got:
+    if not docs:
         print(f"peer stored nothing; its last words: {run['stderr'][-600:]}")
-    return got / run["wall"], got, (f1(pairs)[2] if pairs else 0.0)
+    # its rate counts every document it wrote; F1 only those whose source URL is the page's
+    # (on some real pages it reports the URL the page's own metadata gives instead)
+    return docs / run["wall"], docs, len(pairs), (f1(pairs)[2] if pairs else 0.0)
 
 
-def throughput(args: argparse.Namespace, tmp: Path) -> None:
+def throughput(args: argparse.Namespace, tmp: Path, real: Path | None) -> None:
+    """The timed crawl, its second crawl and the references, on the generated web or (``real``)
+    on the shared benchmark's real pages."""
+    tmp = tmp / ("real" if real else "generated")
+    tmp.mkdir()
     web = tmp / "web"
-    manifest = newsweb.generate(web, args.outlets, args.articles, args.page_kb,
-                                args.feeds_per_outlet, args.port)  # fmt: skip
+    if real:
+        manifest = newsweb.generate_real(web, real, args.outlets, args.articles,
+                                         args.feeds_per_outlet, args.port)  # fmt: skip
+        label = (f"{manifest['pages']} real pages, {manifest['copies']} copies each "
+                 f"(as syndicated)")  # fmt: skip
+    else:
+        manifest = newsweb.generate(web, args.outlets, args.articles, args.page_kb,
+                                    args.feeds_per_outlet, args.port)  # fmt: skip
+        label = f"generated, {args.page_kb} KB pages"
     truth = manifest["truth"]
+    page_type = manifest.get("page_type", "text/html; charset=utf-8")
     server = start_server(web, args.port, args.outlets)
     try:
         feeds = tmp / "feeds.yaml"
@@ -255,7 +272,7 @@ def throughput(args: argparse.Namespace, tmp: Path) -> None:
         n = len(stored)
         ours_f1 = f1([(stored.get(u, ""), t) for u, t in truth.items()])
         rate = n / first["wall"]
-        print(f"web: {len(truth)} articles ({args.page_kb} KB pages) in {len(manifest['feeds'])} "
+        print(f"web: {len(truth)} articles ({label}) in {len(manifest['feeds'])} "
               f"feeds of {args.outlets} outlets on {CORES} cores")  # fmt: skip
         print(f"newsmon crawl: {n} articles in {first['wall']:.1f} s = {rate:.1f} articles/s; "
               f"{first['cpu'] / max(n, 1) * 1000:.0f} ms CPU/article; "
@@ -272,20 +289,20 @@ def throughput(args: argparse.Namespace, tmp: Path) -> None:
         pages = []
         for url in truth:
             path = web / url.split("//", 1)[1].split(":", 1)[0] / url.split(f":{args.port}/", 1)[1]
-            pages.append((url, path.read_text()))
+            pages.append((url, path.read_bytes()))
         top = ceiling(pages)
         print(f"ceiling (extraction, {CORES} processes, no network): {top:.1f} articles/s; "
               f"newsmon reaches {rate / top:.0%} of it")  # fmt: skip
-        whole = ceiling_per_page(pages, feeds)
+        whole = ceiling_per_page(pages, feeds, page_type)
         print(f"ceiling of the pool's whole work per page (extraction, language, clustering "
               f"inputs; {CORES} processes, no network): {whole:.1f} articles/s; newsmon reaches "
               f"{rate / whole:.0%} of it")  # fmt: skip
         if not args.no_peer:
-            peer_rate, peer_n, peer_f1 = peer(tmp, manifest["feeds"], truth)
+            peer_rate, peer_n, peer_matched, peer_f1 = peer(tmp, manifest["feeds"], truth)
             peer_rate = peer_rate or float("nan")
             print(f"peer (trafilatura --feed): {peer_n} articles, {peer_rate:.1f} articles/s, "
-                  f"F1 {peer_f1:.3f}; newsmon is {rate / peer_rate:.2f}x its speed at F1 "
-                  f"{ours_f1[2]:.3f}")  # fmt: skip
+                  f"F1 {peer_f1:.3f} (over the {peer_matched} it gave the page's URL); newsmon "
+                  f"is {rate / peer_rate:.2f}x its speed at F1 {ours_f1[2]:.3f}")  # fmt: skip
     finally:
         server.terminate()
         server.wait()
@@ -324,9 +341,19 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8530)
     parser.add_argument("--recrawl-feeds", type=int, default=1000, help="0 to skip")
     parser.add_argument("--no-peer", action="store_true", help="skip trafilatura --feed")
+    parser.add_argument(
+        "--real-pages", type=Path, default=ROOT.parent / "shared/benchmarks/extraction",
+        help="also crawl a web of these real pages (html/*.html.gz, ground-truth.json); "
+        "skipped when absent",
+    )  # fmt: skip
+    parser.add_argument("--only-real", action="store_true", help="skip the generated web")
     args = parser.parse_args()
+    real = args.real_pages if (args.real_pages / "ground-truth.json").exists() else None
     with tempfile.TemporaryDirectory(prefix="newsmon-crawl-bench-") as tmp:
-        throughput(args, Path(tmp))
+        if not args.only_real:
+            throughput(args, Path(tmp), None)
+        if real:
+            throughput(args, Path(tmp), real)
         if args.recrawl_feeds:
             recrawl(args, Path(tmp))
 

@@ -13,6 +13,7 @@ what a crawl asked for.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import html
 import json
@@ -200,11 +201,75 @@ def generate(
     return manifest
 
 
+# Tags that name a page's original address: a copy served here must not claim it, or every copy
+# of a page would be one article at the origin's URL.
+_ORIGIN_TAGS = re.compile(
+    rb"<link\b[^>]*\brel=[\"']?canonical\b[^>]*>|<meta\b[^>]*\bproperty=[\"']?og:url\b[^>]*>",
+    re.IGNORECASE,
+)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def generate_real(
+    out: Path, pages: Path, outlets: int, articles: int, feeds_per_outlet: int, port: int,
+    seed: int = 11,
+) -> dict:  # fmt: skip
+    """A web of real article pages: the shared extraction benchmark's pages (``pages``:
+    html/<key>.html.gz and ground-truth.json), each served by several outlets until there are
+    about ``articles`` of them, as syndicated copy is. The pages are served byte for byte, as
+    ``text/html`` with no charset (the page's own declaration decides), minus the tags that
+    give their original address (canonical link, og:url); the truth is the benchmark's."""
+    rng = random.Random(seed)
+    start = datetime(2024, 5, 20, tzinfo=timezone.utc)
+    ground = json.loads((pages / "ground-truth.json").read_text())
+    keys = sorted(ground)
+    copies = max(1, min(outlets, -(-articles // len(keys))))
+    per_outlet: dict[int, list[dict]] = {o: [] for o in range(outlets)}
+    truth: dict[str, str] = {}
+    for p, key in enumerate(keys):
+        page = gzip.decompress((pages / "html" / f"{key}.html.gz").read_bytes())
+        page = _ORIGIN_TAGS.sub(b"", page)
+        found = _TITLE.search(page)
+        title = html.unescape(found.group(1).decode("utf-8", "replace")) if found else ""
+        body = ground[key]["articleBody"]
+        for c in range(copies):
+            o = (p + c) % outlets  # the copies of a page are on different outlets
+            published = start + timedelta(minutes=rng.randint(0, 60 * 24 * 10))
+            art = {
+                "url": f"http://{outlet_host(o)}:{port}/news/{published:%Y/%m/%d}/{key[:16]}.html",
+                "guid": f"{key[:16]}-{c}",
+                "title": " ".join(title.split()) or body[:60],
+                "published": published.isoformat(),
+                "paragraphs": [body[:200]],  # the feed's description
+            }
+            path = out / outlet_host(o) / art["url"].split(f":{port}/", 1)[1]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(page)
+            per_outlet[o].append(art)
+            truth[art["url"]] = body
+    feeds = []
+    for o, arts in per_outlet.items():
+        base, name = f"http://{outlet_host(o)}:{port}", f"Outlet {o}"
+        for f in range(feeds_per_outlet):
+            items = [a for j, a in enumerate(arts) if j % feeds_per_outlet == f or j % 5 == 0]
+            feed = rss(f"{name} section {f}", base, items)
+            (out / outlet_host(o) / f"feed{f}.xml").write_text(feed)
+            feeds.append({"name": f"o{o}-f{f}", "url": f"{base}/feed{f}.xml", "outlet": name})
+    manifest = {"port": port, "outlets": outlets, "feeds": feeds, "truth": truth,
+                "page_type": "text/html", "copies": copies, "pages": len(keys)}  # fmt: skip
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    return manifest
+
+
 # -- serving -----------------------------------------------------------------------------------
 
 
 def serve(root: Path, port: int, outlets: int) -> None:
     stats = {"requests": 0, "bytes": 0, "paths": {}}
+    manifest = root / "manifest.json"
+    page_type = (json.loads(manifest.read_text()) if manifest.exists() else {}).get(
+        "page_type", "text/html; charset=utf-8"
+    )
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
@@ -237,7 +302,7 @@ def serve(root: Path, port: int, outlets: int) -> None:
             inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
             if inm == etag or (inm is None and ims and _not_after(ims, st.st_mtime)):
                 return self._send(304, b"", None, headers)
-            kind = "application/rss+xml" if file.suffix == ".xml" else "text/html; charset=utf-8"
+            kind = "application/rss+xml" if file.suffix == ".xml" else page_type
             body = file.read_bytes()
             self._send(200, to_names(body) if named else body, kind, headers)
 
