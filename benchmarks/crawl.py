@@ -1,10 +1,15 @@
-"""End-to-end crawl throughput against a generated loopback news web, with two references.
+"""End-to-end crawl throughput against loopback news webs, with two references.
 
-    python benchmarks/crawl.py [--outlets 10] [--articles 600] [--page-kb 80] [--recrawl-feeds 1000]
+    python benchmarks/crawl.py [--outlets 10] [--articles 1200] [--page-kb 80] [--repeat 1]
+                               [--real-pages ../shared/benchmarks/extraction] [--only-real]
+                               [--recrawl-feeds 1000] [--no-peer]
 
-1. Generates the web (benchmarks/newsweb.py: outlets on 127.0.0.2, .3, ..., overlapping section
-   feeds, article pages of about --page-kb KB with realistic furniture) and serves it from another
-   process.
+1. Two webs, one after the other, each served from another process:
+   - generated (benchmarks/newsweb.py): outlets on 127.0.0.2, .3, ..., overlapping section feeds,
+     article pages of about --page-kb KB with realistic furniture;
+   - real pages (when --real-pages exists): the shared extraction benchmark's 181 pages, each
+     served by several outlets (as syndicated copy is) until there are about --articles, with
+     their ground-truth bodies as the truth.
 2. ``newsmon crawl`` (a subprocess, shipped settings except AUTOTHROTTLE_START_DELAY=0.05):
    articles/s end to end, CPU seconds per article (the crawl and its extraction workers), peak
    memory (the process tree's proportional set size, sampled), extraction F1 against the truth.
@@ -14,6 +19,8 @@
    clustering inputs), which the crawl does and the peer does not. The peer: ``trafilatura
    --feed`` over the same feeds (its politeness sleep set to 0, as our throttle starts at 0.05 s;
    ``--parallel`` = cores), with its F1 on the same truth.
+   With --repeat N, crawl and references are timed N times in turn and the medians of the
+   per-round ratios printed.
 5. With --recrawl-feeds N: a web of N feeds, crawled once, then the timed no-change recrawl.
 """
 
@@ -24,6 +31,8 @@ import json
 import os
 import re
 import resource
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -259,53 +268,74 @@ def throughput(args: argparse.Namespace, tmp: Path, real: Path | None) -> None:
     truth = manifest["truth"]
     page_type = manifest.get("page_type", "text/html; charset=utf-8")
     server = start_server(web, args.port, args.outlets)
+    pages = []
+    for url in truth:
+        path = web / url.split("//", 1)[1].split(":", 1)[0] / url.split(f":{args.port}/", 1)[1]
+        pages.append((url, path.read_bytes()))
+    print(f"web: {len(truth)} articles ({label}) in {len(manifest['feeds'])} "
+          f"feeds of {args.outlets} outlets on {CORES} cores")  # fmt: skip
+    shares: dict[str, list[float]] = {"rate": [], "ceiling": [], "whole": [], "peer": []}
     try:
         feeds = tmp / "feeds.yaml"
         feeds_yaml(feeds, manifest["feeds"])
-        db = tmp / "news.db"
-        first = timed(newsmon(db, feeds), tmp)
-        import sqlite3
+        # each round times the crawl and its references back to back, and the ratios are taken
+        # within a round: this machine's speed drifts by tens of percent over minutes
+        for round_ in range(1, args.repeat + 1):
+            if args.repeat > 1:
+                print(f"round {round_} of {args.repeat}")
+            shares["rate"].append(rate := crawl_round(args, tmp, round_, feeds, truth))
+            top = ceiling(pages)
+            shares["ceiling"].append(rate / top)
+            print(f"ceiling (extraction, {CORES} processes, no network): {top:.1f} articles/s; "
+                  f"newsmon reaches {rate / top:.0%} of it")  # fmt: skip
+            whole = ceiling_per_page(pages, feeds, page_type)
+            shares["whole"].append(rate / whole)
+            print(f"ceiling of the pool's whole work per page (extraction, language, clustering "
+                  f"inputs; {CORES} processes, no network): {whole:.1f} articles/s; newsmon "
+                  f"reaches {rate / whole:.0%} of it")  # fmt: skip
+            if not args.no_peer:
+                peer_rate, peer_n, peer_matched, peer_f1 = peer(tmp, manifest["feeds"], truth)
+                peer_rate = peer_rate or float("nan")
+                shares["peer"].append(rate / peer_rate)
+                print(f"peer (trafilatura --feed): {peer_n} articles, {peer_rate:.1f} "
+                      f"articles/s, F1 {peer_f1:.3f} (over the {peer_matched} it gave the page's "
+                      f"URL); newsmon is {rate / peer_rate:.2f}x its speed")  # fmt: skip
+        if args.repeat > 1:
+            med = {k: statistics.median(v) for k, v in shares.items() if v}
+            print(f"median of {args.repeat} rounds: newsmon {med['rate']:.1f} articles/s, "
+                  f"{med['ceiling']:.0%} of the extraction ceiling, {med['whole']:.0%} of the "
+                  f"whole per-page ceiling"
+                  + (f", {med['peer']:.2f}x the peer" if "peer" in med else ""))  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait()
 
-        conn = sqlite3.connect(db)
-        stored = dict(conn.execute("SELECT url, text FROM articles").fetchall())
-        conn.close()
-        n = len(stored)
-        ours_f1 = f1([(stored.get(u, ""), t) for u, t in truth.items()])
-        rate = n / first["wall"]
-        print(f"web: {len(truth)} articles ({label}) in {len(manifest['feeds'])} "
-              f"feeds of {args.outlets} outlets on {CORES} cores")  # fmt: skip
-        print(f"newsmon crawl: {n} articles in {first['wall']:.1f} s = {rate:.1f} articles/s; "
-              f"{first['cpu'] / max(n, 1) * 1000:.0f} ms CPU/article; "
-              f"peak memory (PSS of the tree) {first['peak'] / 2**20:.0f} MB; "
-              f"extraction P {ours_f1[0]:.3f} R {ours_f1[1]:.3f} F1 {ours_f1[2]:.3f}")  # fmt: skip
-        print(f"  {first['stdout'].strip()}")
 
+def crawl_round(
+    args: argparse.Namespace, tmp: Path, round_: int, feeds: Path, truth: dict[str, str]
+) -> float:
+    """One timed ``newsmon crawl`` into a new database (and, the first time, the immediate
+    second crawl); prints its figures, returns its articles/s."""
+    db = tmp / f"news-{round_}.db"
+    first = timed(newsmon(db, feeds), tmp)
+    conn = sqlite3.connect(db)
+    stored = dict(conn.execute("SELECT url, text FROM articles").fetchall())
+    conn.close()
+    n = len(stored)
+    ours_f1 = f1([(stored.get(u, ""), t) for u, t in truth.items()])
+    rate = n / first["wall"]
+    print(f"newsmon crawl: {n} articles in {first['wall']:.1f} s = {rate:.1f} articles/s; "
+          f"{first['cpu'] / max(n, 1) * 1000:.0f} ms CPU/article; "
+          f"peak memory (PSS of the tree) {first['peak'] / 2**20:.0f} MB; "
+          f"extraction P {ours_f1[0]:.3f} R {ours_f1[1]:.3f} F1 {ours_f1[2]:.3f}")  # fmt: skip
+    print(f"  {first['stdout'].strip()}")
+    if round_ == 1:
         server_stats(args.port, reset=True)
         second = timed(newsmon(db, feeds), tmp)
         stats = server_stats(args.port)
         print(f"second crawl: {stats['requests']} requests ({stats['paths'].get('page', 0)} "
               f"pages), {stats['bytes']:,} bytes received, {second['wall']:.1f} s")  # fmt: skip
-
-        pages = []
-        for url in truth:
-            path = web / url.split("//", 1)[1].split(":", 1)[0] / url.split(f":{args.port}/", 1)[1]
-            pages.append((url, path.read_bytes()))
-        top = ceiling(pages)
-        print(f"ceiling (extraction, {CORES} processes, no network): {top:.1f} articles/s; "
-              f"newsmon reaches {rate / top:.0%} of it")  # fmt: skip
-        whole = ceiling_per_page(pages, feeds, page_type)
-        print(f"ceiling of the pool's whole work per page (extraction, language, clustering "
-              f"inputs; {CORES} processes, no network): {whole:.1f} articles/s; newsmon reaches "
-              f"{rate / whole:.0%} of it")  # fmt: skip
-        if not args.no_peer:
-            peer_rate, peer_n, peer_matched, peer_f1 = peer(tmp, manifest["feeds"], truth)
-            peer_rate = peer_rate or float("nan")
-            print(f"peer (trafilatura --feed): {peer_n} articles, {peer_rate:.1f} articles/s, "
-                  f"F1 {peer_f1:.3f} (over the {peer_matched} it gave the page's URL); newsmon "
-                  f"is {rate / peer_rate:.2f}x its speed at F1 {ours_f1[2]:.3f}")  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait()
+    return rate
 
 
 def recrawl(args: argparse.Namespace, tmp: Path) -> None:
@@ -347,6 +377,9 @@ def main() -> None:
         "skipped when absent",
     )  # fmt: skip
     parser.add_argument("--only-real", action="store_true", help="skip the generated web")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of crawl and references; medians printed"
+    )
     args = parser.parse_args()
     real = args.real_pages if (args.real_pages / "ground-truth.json").exists() else None
     with tempfile.TemporaryDirectory(prefix="newsmon-crawl-bench-") as tmp:
