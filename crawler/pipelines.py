@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -32,6 +33,8 @@ class ExtractPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.workers = pool.worker_count(crawler.settings.getint("NEWSMON_EXTRACT_PROCESSES"))
+        self.restarts = crawler.settings.getint("NEWSMON_EXTRACT_RESTARTS")
+        self.gave_up = False  # workers kept dying: the run's remaining pages fail for now
         self.starting: Future[ProcessPoolExecutor] | None = None
         self.pool: ProcessPoolExecutor | None = None
 
@@ -74,16 +77,47 @@ class ExtractPipeline:
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, PageItem):
             return item  # feed-only articles need no extraction
-        if self.pool is None and self.starting is not None:
+        for _ in range(2):
+            if self.gave_up:
+                break
+            if self.pool is None and self.starting is not None:
+                try:
+                    self.pool = await asyncio.wrap_future(self.starting)
+                except Exception as exc:  # no pool: the crawl goes on, extracting here
+                    if self.starting is not None:
+                        log.warning("extraction pool did not start (%s): extracting inline", exc)
+                        self.starting = None
+            if self.pool is None:
+                return process_page(item, self.cluster_args)
+            used = self.pool
             try:
-                self.pool = await asyncio.wrap_future(self.starting)
-            except Exception as exc:  # no pool: the crawl goes on, extracting here
-                if self.starting is not None:
-                    log.warning("extraction pool did not start (%s): extracting inline", exc)
-                    self.starting = None
-        if self.pool is None:
-            return process_page(item, self.cluster_args)
-        return await asyncio.wrap_future(self.pool.submit(process_page, item, self.cluster_args))
+                return await asyncio.wrap_future(used.submit(process_page, item, self.cluster_args))
+            except BrokenProcessPool as exc:
+                if not self._replace(used, exc):
+                    break
+        # twice in a broken pool, or no pool left to try: failed for now, the next run retries
+        self.crawler.spider.page_settled(item.feed_name, stored=False)
+        self.crawler.stats.inc_value("newsmon/articles_failed")
+        raise DropItem(f"article {item.url} not extracted: an extraction worker died")
+
+    def _replace(self, broken: ProcessPoolExecutor, exc: BaseException) -> bool:
+        """A worker died and took the pool with it (every page in it fails too): start another,
+        once per broken pool, at most NEWSMON_EXTRACT_RESTARTS times a run. True when there is a
+        pool to try again in."""
+        if self.pool is not broken:  # another page already replaced it (or gave up)
+            return not self.gave_up
+        broken.shutdown(wait=False, cancel_futures=True)
+        self.pool = self.starting = None
+        if self.restarts <= 0:
+            log.error("extraction worker died (%s); no restarts left: pages fail for now", exc)
+            self.gave_up = True
+            return False
+        self.restarts -= 1
+        log.warning("extraction worker died (%s); starting another pool", exc)
+        self.starting = pool.take(self.workers)
+        if self.starting is not None:
+            self.starting.add_done_callback(self._warm_up)
+        return True
 
 
 class StorePipeline:

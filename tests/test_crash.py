@@ -127,6 +127,81 @@ def test_kill_9_mid_crawl_loses_nothing_and_rerun_completes(tmp_path: Path):
         })  # fmt: skip
 
 
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of every process under ``pid``."""
+    found, stack = [], [pid]
+    while stack:
+        for task in Path(f"/proc/{stack.pop()}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            for child in children:
+                try:
+                    cmdline = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+                except OSError:
+                    continue
+                found.append((child, cmdline.decode(errors="replace")))
+                stack.append(child)
+    return found
+
+
+def kill_a_worker_mid_crawl(db: Path, feeds: Path, *extra: str) -> subprocess.Popen:
+    proc = start_crawl(db, feeds, "-s", "NEWSMON_EXTRACT_PROCESSES=2", "-v", *extra)
+    wait_for(lambda: count(db, "SELECT count(*) FROM articles") >= 8)
+
+    def workers() -> list[int]:  # the forkserver's children
+        servers = [pid for pid, cmd in descendants(proc.pid) if "forkserver" in cmd]
+        return [pid for server in servers for pid, _ in descendants(server)]
+
+    wait_for(lambda: len(workers()) == 2)
+    os.kill(workers()[0], signal.SIGKILL)
+    return proc
+
+
+def test_an_extraction_worker_killed_mid_crawl_costs_no_page(tmp_path: Path):
+    """The kernel's OOM killer (or a crash in a C parser) can take an extraction worker at any
+    time. That breaks the whole process pool and fails every page in it; the crawl replaces
+    the pool and tries those pages again, and the rest of the crawl goes on as before."""
+    with FaultServer() as srv:
+        feeds = slow_site(srv, tmp_path, delay=0.2)
+        db = tmp_path / "news.db"
+        proc = kill_a_worker_mid_crawl(db, feeds)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert rows(db, "SELECT count(DISTINCT url), count(*) FROM articles") == [
+            (N_ARTICLES, N_ARTICLES)
+        ]
+        assert rows(db, "SELECT count(*) FROM articles WHERE text LIKE '%paragraph 4%'") == [
+            (N_ARTICLES,)
+        ]
+        assert f"{N_ARTICLES} articles new" in out and "0 failed" in out
+        assert "extraction worker died" in err
+
+
+def test_with_no_pool_restarts_left_pages_fail_for_now_and_the_rerun_fetches_them(
+    tmp_path: Path,
+):
+    with FaultServer() as srv:
+        feeds = slow_site(srv, tmp_path, delay=0.2, etag=True)
+        db = tmp_path / "news.db"
+        proc = kill_a_worker_mid_crawl(db, feeds, "-s", "NEWSMON_EXTRACT_RESTARTS=0")
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        stored = count(db, "SELECT count(*) FROM articles")
+        assert 8 <= stored < N_ARTICLES
+        assert f"{N_ARTICLES - stored} failed" in out  # said, not silently dropped
+        assert "no restarts left" in err
+        assert rows(db, "SELECT etag FROM feeds") == [(None,)]  # the poll is not settled
+
+        rerun = crawl(db, feeds)  # what cron runs next
+        assert rerun.returncode == 0, rerun.stderr
+        assert rows(db, "SELECT count(DISTINCT url), count(*) FROM articles") == [
+            (N_ARTICLES, N_ARTICLES)
+        ]
+        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
 def test_kill_9_after_an_etag_feed_was_polled_the_plain_rerun_fetches_the_rest(tmp_path: Path):
     """The feed's ETag is the promise 'nothing new since': it must not be stored while pages of
     that poll are still unfetched, or the rerun gets 304 and never fetches them."""
