@@ -65,7 +65,9 @@ class ExtractPipeline:
             params = workers.submit(dedup.band_params, threshold, num_perm)
 
             def remember(done: Future[tuple[int, int]]) -> None:
-                if done.exception() is None:  # else this process works them out when needed
+                # else this process works them out when needed; cancelled when the crawl ended
+                # first (a no-change run), where exception() would raise
+                if not done.cancelled() and done.exception() is None:
                     dedup.remember_band_params(threshold, num_perm, done.result())
 
             params.add_done_callback(remember)
