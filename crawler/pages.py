@@ -8,7 +8,7 @@ so it loads fast wherever extraction happens (the forkserver, see :mod:`crawler.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from w3lib.encoding import html_to_unicode
@@ -26,7 +26,9 @@ class PageItem:
     """A fetched article page on its way to extraction."""
 
     url: str  # where the page was finally served from
-    body: bytes  # as served: decoding happens in the extraction worker, off the reactor
+    # as served: decoding happens in the extraction worker, off the reactor; left out of the
+    # item's repr, which Scrapy logs with any error about it
+    body: bytes = field(repr=False)
     content_type: str | None
     status: int
     entry: FeedEntry

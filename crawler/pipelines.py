@@ -100,7 +100,8 @@ class ExtractPipeline:
         # twice in a broken pool, or no pool left to try: failed for now, the next run retries
         self.crawler.spider.page_settled(item.feed_name, stored=False)
         self.crawler.stats.inc_value("newsmon/articles_failed")
-        raise DropItem(f"article {item.url} not extracted: an extraction worker died")
+        log.warning("article %s not extracted (an extraction worker died): next run", item.url)
+        raise DropItem("an extraction worker died", log_level="DEBUG")  # said just above
 
     def _replace(self, broken: ProcessPoolExecutor, exc: BaseException) -> bool:
         """A worker died and took the pool with it (every page in it fails too): start another,

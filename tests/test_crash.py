@@ -192,6 +192,8 @@ def test_with_no_pool_restarts_left_pages_fail_for_now_and_the_rerun_fetches_the
         assert 8 <= stored < N_ARTICLES
         assert f"{N_ARTICLES - stored} failed" in out  # said, not silently dropped
         assert "no restarts left" in err
+        assert "not extracted (an extraction worker died)" in err
+        assert "paragraph 4" not in err  # pages are named, not logged whole
         assert rows(db, "SELECT etag FROM feeds") == [(None,)]  # the poll is not settled
 
         rerun = crawl(db, feeds)  # what cron runs next
