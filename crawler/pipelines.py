@@ -25,6 +25,9 @@ from crawler.rescore import score_pending
 
 log = logging.getLogger(__name__)
 
+# the crawl_runs error of a run stopped because its extraction workers kept dying
+GAVE_UP = "extraction workers kept dying"
+
 
 class ExtractPipeline:
     """PageItem -> Article, in a process pool when one is configured, so both cores extract
@@ -112,8 +115,13 @@ class ExtractPipeline:
         broken.shutdown(wait=False, cancel_futures=True)
         self.pool = self.starting = None
         if self.restarts <= 0:
-            log.error("extraction worker died (%s); no restarts left: pages fail for now", exc)
+            # something is wrong with this machine (memory, say): stop fetching pages that
+            # could only be thrown away; the run ends interrupted and the next one refetches
+            log.error("extraction worker died (%s); no restarts left: stopping the crawl", exc)
             self.gave_up = True
+            engine = self.crawler.engine
+            if engine is not None:
+                asyncio.ensure_future(engine.close_spider_async(reason=GAVE_UP))
             return False
         self.restarts -= 1
         log.warning("extraction worker died (%s); starting another pool", exc)

@@ -24,7 +24,7 @@ NEWSMON_PROGRESS = False  # one-line progress on stderr (newsmon turns it on for
 NEWSMON_EXTRACT_PROCESSES = 0
 # An extraction worker that dies (the kernel's OOM killer, a crash in a C parser) breaks the pool
 # and every page in it: the pool is replaced and those pages tried once more, up to this many
-# times a run; after that the run's remaining pages fail for now (the next run fetches them).
+# times a run; after that the crawl stops, interrupted (the next run fetches what is left).
 NEWSMON_EXTRACT_RESTARTS = 3
 # Polling policy (seconds). A feed with no poll_every is due again at the next run; a failing
 # feed backs off exponentially from BACKOFF_BASE up to BACKOFF_MAX.

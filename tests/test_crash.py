@@ -179,22 +179,28 @@ def test_an_extraction_worker_killed_mid_crawl_costs_no_page(tmp_path: Path):
         assert "extraction worker died" in err
 
 
-def test_with_no_pool_restarts_left_pages_fail_for_now_and_the_rerun_fetches_them(
+def test_with_no_pool_restarts_left_the_crawl_stops_and_the_rerun_fetches_the_rest(
     tmp_path: Path,
 ):
+    """Workers that keep dying mean something is wrong with the machine: the crawl stops
+    rather than fetch pages it can only throw away, says so (exit 1), and loses nothing."""
     with FaultServer() as srv:
         feeds = slow_site(srv, tmp_path, delay=0.2, etag=True)
         db = tmp_path / "news.db"
         proc = kill_a_worker_mid_crawl(db, feeds, "-s", "NEWSMON_EXTRACT_RESTARTS=0")
         out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
+        assert proc.returncode == 1, err
+        assert out.startswith("crawl interrupted:")
+        assert "no restarts left" in err
+        assert "paragraph 4" not in err  # pages are named, not logged whole
         stored = count(db, "SELECT count(*) FROM articles")
         assert 8 <= stored < N_ARTICLES
-        assert f"{N_ARTICLES - stored} failed" in out  # said, not silently dropped
-        assert "no restarts left" in err
-        assert "not extracted (an extraction worker died)" in err
-        assert "paragraph 4" not in err  # pages are named, not logged whole
+        assert rows(db, "SELECT status, error FROM crawl_runs") == [
+            ("interrupted", "extraction workers kept dying")
+        ]
         assert rows(db, "SELECT etag FROM feeds") == [(None,)]  # the poll is not settled
+        fetched = {p for p in srv.hits if p.startswith("/a/")}
+        assert len(fetched) < N_ARTICLES  # it stopped fetching
 
         rerun = crawl(db, feeds)  # what cron runs next
         assert rerun.returncode == 0, rerun.stderr
