@@ -38,6 +38,7 @@ class ExtractPipeline:
         self.workers = pool.worker_count(crawler.settings.getint("NEWSMON_EXTRACT_PROCESSES"))
         self.restarts = crawler.settings.getint("NEWSMON_EXTRACT_RESTARTS")
         self.gave_up = False  # workers kept dying: the run's remaining pages fail for now
+        self.closing: asyncio.Future[None] | None = None  # the crawl's stop, once it gave up
         self.starting: Future[ProcessPoolExecutor] | None = None
         self.pool: ProcessPoolExecutor | None = None
 
@@ -120,8 +121,8 @@ class ExtractPipeline:
             log.error("extraction worker died (%s); no restarts left: stopping the crawl", exc)
             self.gave_up = True
             engine = self.crawler.engine
-            if engine is not None:
-                asyncio.ensure_future(engine.close_spider_async(reason=GAVE_UP))
+            if engine is not None:  # held: the event loop keeps only a weak reference to a task
+                self.closing = asyncio.ensure_future(engine.close_spider_async(reason=GAVE_UP))
             return False
         self.restarts -= 1
         log.warning("extraction worker died (%s); starting another pool", exc)
