@@ -267,7 +267,6 @@ def throughput(args: argparse.Namespace, tmp: Path, real: Path | None) -> None:
         label = f"generated, {args.page_kb} KB pages"
     truth = manifest["truth"]
     page_type = manifest.get("page_type", "text/html; charset=utf-8")
-    server = start_server(web, args.port, args.outlets)
     pages = []
     for url in truth:
         path = web / url.split("//", 1)[1].split(":", 1)[0] / url.split(f":{args.port}/", 1)[1]
@@ -275,6 +274,7 @@ def throughput(args: argparse.Namespace, tmp: Path, real: Path | None) -> None:
     print(f"web: {len(truth)} articles ({label}) in {len(manifest['feeds'])} "
           f"feeds of {args.outlets} outlets on {CORES} cores")  # fmt: skip
     shares: dict[str, list[float]] = {"rate": [], "ceiling": [], "whole": [], "peer": []}
+    server = start_server(web, args.port, args.outlets)
     try:
         feeds = tmp / "feeds.yaml"
         feeds_yaml(feeds, manifest["feeds"])
