@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import newsweb  # noqa: E402
+from extraction import match, prf  # noqa: E402
 
 from crawler.config import load_config  # noqa: E402
 from crawler.extract import extract  # noqa: E402
@@ -58,22 +59,9 @@ from crawler.pages import PageItem, process_page  # noqa: E402
 CORES = os.cpu_count() or 1
 
 
-def shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.lower())
-    return {tuple(words[i : i + n]) for i in range(max(0, len(words) - n + 1))}
-
-
 def f1(pairs: list[tuple[str, str]]) -> tuple[float, float, float]:
-    """Mean precision and recall of 4-gram shingles per page, F1 of the two means
-    (the metric of benchmarks/extraction.py)."""
-    ps, rs = [], []
-    for got, truth in pairs:
-        g, t = shingles(got), shingles(truth)
-        tp = len(g & t)
-        ps.append(tp / len(g) if g else 0.0)
-        rs.append(tp / len(t) if t else 0.0)
-    p, r = sum(ps) / len(ps), sum(rs) / len(rs)
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+    """Precision, recall and F1 of (extracted, true) texts by benchmarks/extraction.py's metric."""
+    return prf(match(truth, got) for got, truth in pairs)
 
 
 def tree(pid: int) -> list[tuple[int, int, int, float]]:

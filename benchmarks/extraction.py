@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -44,6 +45,17 @@ def match(truth: str, pred: str) -> tuple[float, float, float]:
     return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
 
 
+def prf(matches: Iterable[tuple[float, float, float]]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of pages' normalised (TP, FP, FN), summed over the pages."""
+    tp = fp = fn = 0.0
+    for a, b, c in matches:
+        tp, fp, fn = tp + a, fp + b, fn + c
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
 def _run(job: tuple[str, str]) -> tuple[str, str, float]:
     key, path = job
     page = gzip.decompress(Path(path).read_bytes())
@@ -63,15 +75,11 @@ def main() -> None:
     jobs = [(k, str(args.data / "html" / f"{k}.html.gz")) for k in sorted(truth)]
     with ProcessPoolExecutor(args.workers) as pool:
         results = list(pool.map(_run, jobs, chunksize=4))
-    tp = fp = fn = 0.0
     per_page = []
     for key, text, _ms in results:
         a, b, c = match(truth[key]["articleBody"], text)
-        tp, fp, fn = tp + a, fp + b, fn + c
         per_page.append((a / (a + b + c) if a + b + c else 0.0, key, a, b, c))
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    precision, recall, f1 = prf((a, b, c) for _, _, a, b, c in per_page)
     ms = statistics.median(r[2] for r in results)
     print(
         f"pages {len(results)}  F1 {f1:.3f}  precision {precision:.3f}  recall {recall:.3f}  "
