@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -41,6 +42,9 @@ class ExtractPipeline:
         self.closing: asyncio.Future[None] | None = None  # the crawl's stop, once it gave up
         self.starting: Future[ProcessPoolExecutor] | None = None
         self.pool: ProcessPoolExecutor | None = None
+        # the pool comes up in another thread, which then runs _warm_up: the pool must not be
+        # shut down between _warm_up's check that it is still this crawl's and its submits
+        self.lock = threading.Lock()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -58,7 +62,15 @@ class ExtractPipeline:
     def _warm_up(self, starting: Future[ProcessPoolExecutor]) -> None:
         if starting.exception() is not None:
             return
-        workers = starting.result()
+        with self.lock:
+            if starting is not self.starting:
+                return  # the crawl ended (a no-change run) or replaced it before it came up
+            try:
+                self._submit_warm_up(starting.result())
+            except BrokenProcessPool:
+                pass  # a worker died already: the first page to use the pool replaces it
+
+    def _submit_warm_up(self, workers: ProcessPoolExecutor) -> None:
         for _ in range(self.workers):  # the gazetteer of this crawl's outlets
             workers.submit(warm_up, self.cluster_args)
         config = self.crawler.spider.config
@@ -77,8 +89,10 @@ class ExtractPipeline:
             params.add_done_callback(remember)
 
     def close_spider(self, spider: Any = None) -> None:
-        if self.starting is not None and self.starting.exception() is None:
-            self.starting.result().shutdown(wait=True, cancel_futures=True)
+        with self.lock:  # once out of self.starting, _warm_up leaves the pool alone
+            starting, self.starting = self.starting, None
+        if starting is not None and starting.exception() is None:
+            starting.result().shutdown(wait=True, cancel_futures=True)
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, PageItem):
@@ -113,8 +127,9 @@ class ExtractPipeline:
         pool to try again in."""
         if self.pool is not broken:  # another page already replaced it (or gave up)
             return not self.gave_up
+        with self.lock:
+            self.pool = self.starting = None
         broken.shutdown(wait=False, cancel_futures=True)
-        self.pool = self.starting = None
         if self.restarts <= 0:
             # something is wrong with this machine (memory, say): stop fetching pages that
             # could only be thrown away; the run ends interrupted and the next one refetches
