@@ -6,6 +6,8 @@ Whether started by ``newsmon crawl`` or plain ``scrapy crawl feeds``, a crawl ho
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import sys
 import time
 from typing import Any
@@ -18,6 +20,8 @@ from twisted.internet import task
 
 from crawler.lock import CrawlLock
 from storage import Store
+
+log = logging.getLogger(__name__)
 
 COUNTS = {
     "feeds_polled": "newsmon/feeds_polled",
@@ -88,10 +92,15 @@ class CrawlRun:
             else:
                 status = "failed" if failed else "ok"
             self.crawler.stats.set_value("newsmon/status", status)
-            self.store.finish_run(
-                self.run_id, status, counts, None if reason == "finished" else reason
-            )
-            self.store.close()
+            try:
+                self.store.finish_run(
+                    self.run_id, status, counts, None if reason == "finished" else reason
+                )
+            except sqlite3.Error as exc:  # the next run's start marks this one interrupted
+                log.error("the run's record was not finished (database: %s)", exc)
+                self.crawler.stats.set_value("newsmon/status", "interrupted")
+            finally:
+                self.store.close()
         if self.lock is not None:
             self.lock.release()
 

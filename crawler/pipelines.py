@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,7 +39,9 @@ class ExtractPipeline:
         self.crawler = crawler
         self.workers = pool.worker_count(crawler.settings.getint("NEWSMON_EXTRACT_PROCESSES"))
         self.restarts = crawler.settings.getint("NEWSMON_EXTRACT_RESTARTS")
-        self.gave_up = False  # workers kept dying: the run's remaining pages fail for now
+        self.gave_up = False  # the crawl is stopping: the run's remaining pages fail for now
+        self.stop_after = crawler.settings.getint("NEWSMON_STOP_AFTER_FAILURES")
+        self.failing = 0  # pages in a row whose processing raised
         self.closing: asyncio.Future[None] | None = None  # the crawl's stop, once it gave up
         self.starting: Future[ProcessPoolExecutor] | None = None
         self.pool: ProcessPoolExecutor | None = None
@@ -97,6 +100,31 @@ class ExtractPipeline:
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, PageItem):
             return item  # feed-only articles need no extraction
+        try:
+            article = await self._extract(item)
+        except Exception as exc:
+            # process_page already survives any page that breaks the extractor: this is a bug
+            # or this machine (no memory, no temp space for the language model), and it
+            # usually fails every page after it too
+            self.failing += 1
+            reason = f"{type(exc).__name__}: {exc}"
+            log.debug("article %s not extracted", item.url, exc_info=True)
+            failed(self.crawler, item.feed_name, f"article {item.url} not extracted ({reason})")
+            if self.failing >= self.stop_after and not self.gave_up:
+                stop = f"{self.failing} articles in a row not extracted ({reason})"
+                log.error("%s: stopping the crawl", stop)
+                self._stop(stop)
+            raise DropItem(reason, log_level="DEBUG") from None  # said in failed()
+        if article is None:  # twice in a broken pool, or no pool left to try
+            why = "the crawl is stopping" if self.gave_up else "an extraction worker died"
+            failed(self.crawler, item.feed_name, f"article {item.url} not extracted ({why})")
+            raise DropItem(why, log_level="DEBUG")
+        self.failing = 0
+        return article
+
+    async def _extract(self, item: PageItem) -> articles.Article | None:
+        """The page's article, from the pool when there is one; None when the pool broke under
+        it twice, or no pool is left to try (the crawl is stopping)."""
         for _ in range(2):
             if self.gave_up:
                 break
@@ -115,11 +143,11 @@ class ExtractPipeline:
             except BrokenProcessPool as exc:
                 if not self._replace(used, exc):
                     break
-        # twice in a broken pool, or no pool left to try: failed for now, the next run retries
-        self.crawler.spider.page_settled(item.feed_name, stored=False)
-        self.crawler.stats.inc_value("newsmon/articles_failed")
-        log.warning("article %s not extracted (an extraction worker died): next run", item.url)
-        raise DropItem("an extraction worker died", log_level="DEBUG")  # said just above
+        return None
+
+    def _stop(self, reason: str) -> None:
+        self.gave_up = True
+        self.closing = stop_crawl(self.crawler, reason)
 
     def _replace(self, broken: ProcessPoolExecutor, exc: BaseException) -> bool:
         """A worker died and took the pool with it (every page in it fails too): start another,
@@ -131,13 +159,9 @@ class ExtractPipeline:
             self.pool = self.starting = None
         broken.shutdown(wait=False, cancel_futures=True)
         if self.restarts <= 0:
-            # something is wrong with this machine (memory, say): stop fetching pages that
-            # could only be thrown away; the run ends interrupted and the next one refetches
+            # something is wrong with this machine (memory, say)
             log.error("extraction worker died (%s); no restarts left: stopping the crawl", exc)
-            self.gave_up = True
-            engine = self.crawler.engine
-            if engine is not None:  # held: the event loop keeps only a weak reference to a task
-                self.closing = asyncio.ensure_future(engine.close_spider_async(reason=GAVE_UP))
+            self._stop(GAVE_UP)
             return False
         self.restarts -= 1
         log.warning("extraction worker died (%s); starting another pool", exc)
@@ -145,6 +169,23 @@ class ExtractPipeline:
         if self.starting is not None:
             self.starting.add_done_callback(self._warm_up)
         return True
+
+
+def stop_crawl(crawler: Crawler, reason: str) -> asyncio.Future[None] | None:
+    """Stop fetching pages that could only be thrown away: the run ends interrupted, with
+    ``reason`` as its error, and the next run fetches what is left. The caller holds the task
+    returned: the event loop keeps only a weak reference to it."""
+    if crawler.engine is None:
+        return None
+    return asyncio.ensure_future(crawler.engine.close_spider_async(reason=reason))
+
+
+def failed(crawler: Crawler, feed: str | None, message: str) -> None:
+    """A page that could not be stored this run: counted, said in one line, and its feed's poll
+    left unsettled, so that the next run fetches the feed whole and the page again."""
+    crawler.spider.page_settled(feed, stored=False)
+    crawler.stats.inc_value("newsmon/articles_failed")
+    log.warning("%s: next run", message)
 
 
 class StorePipeline:
@@ -162,6 +203,8 @@ class StorePipeline:
         self.crawler = crawler
         self.clusterer: Clusterer | None = None
         self.precomputed: dict[int, Precomputed] = {}  # new articles' clustering inputs
+        self.refused: str | None = None  # why the database took no write, once it did not
+        self.closing: asyncio.Future[None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -176,8 +219,19 @@ class StorePipeline:
         if not isinstance(item, articles.Article):
             raise DropItem(f"unexpected item {type(item).__name__}")
         store = self.crawler.spider.store
-        status, article_id = store.save_article(item.row(), item.url_forms)
-        self.crawler.spider.page_settled(item.feed, stored=True)
+        try:
+            status, article_id = store.save_article(item.row(), item.url_forms)
+            self.crawler.spider.page_settled(item.feed, stored=True)
+        except sqlite3.Error as exc:
+            # the disk is full, or another writer held the database past the busy timeout:
+            # every page after this one would fail the same way (each write is a transaction:
+            # nothing half-stored)
+            failed(self.crawler, item.feed, f"article {item.url} not stored (database: {exc})")
+            if self.refused is None:
+                self.refused = f"database write failed: {exc}"
+                log.error("%s: stopping the crawl", self.refused)
+                self.closing = stop_crawl(self.crawler, self.refused)
+            raise DropItem(str(exc), log_level="DEBUG") from None  # said in failed()
         item.id = article_id
         if status == "new" and item.precomputed is not None:
             self.precomputed[article_id] = item.precomputed
@@ -186,8 +240,8 @@ class StorePipeline:
         return item
 
     def close_spider(self, spider: Any = None) -> None:
-        if self.clusterer is None:
-            return
+        if self.clusterer is None or self.refused is not None:
+            return  # scoring and clustering what was stored falls to the next run
         before = self.clusterer.stories_new
         self.finish_pending()
         self.crawler.stats.inc_value("newsmon/stories_new", self.clusterer.stories_new - before)

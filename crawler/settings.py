@@ -26,6 +26,10 @@ NEWSMON_EXTRACT_PROCESSES = 0
 # and every page in it: the pool is replaced and those pages tried once more, up to this many
 # times a run; after that the crawl stops, interrupted (the next run fetches what is left).
 NEWSMON_EXTRACT_RESTARTS = 3
+# Processing a page raising (not the extractor choking on it: that is survived) is a bug or this
+# machine (no memory, no temp space) and fails every page after it: after this many pages in a
+# row, the crawl stops, interrupted. A database that refuses a write stops it at once.
+NEWSMON_STOP_AFTER_FAILURES = 20
 # Polling policy (seconds). A feed with no poll_every is due again at the next run; a failing
 # feed backs off exponentially from BACKOFF_BASE up to BACKOFF_MAX.
 NEWSMON_BACKOFF_BASE = 300

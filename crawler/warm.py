@@ -11,4 +11,8 @@ from crawler.config import ClusteringConfig
 from crawler.pages import warm_up
 
 _defaults = ClusteringConfig()
-warm_up((_defaults.story_lead_words, _defaults.shingle_words, _defaults.num_perm, ()))
+try:
+    warm_up((_defaults.story_lead_words, _defaults.shingle_words, _defaults.num_perm, ()))
+except Exception:  # noqa: S110 (a forkserver that fails its import takes the whole pool down)
+    pass  # each worker loads what is missing; a page that then fails says why, in one line
+

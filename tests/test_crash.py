@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from conftest import FAST, REPO, crawl, newsmon, rows
 from faultserver import FaultServer, conditional, respond
 
+from storage import Store
+
 N_ARTICLES = 60
+MB = 1024 * 1024
 RSS = "application/rss+xml"
 
 
@@ -60,7 +65,7 @@ def slow_site(srv: FaultServer, tmp: Path, delay: float, etag: bool = False) -> 
     return feeds
 
 
-def start_crawl(db: Path, feeds: Path, *extra: str) -> subprocess.Popen:
+def start_crawl(db: Path, feeds: Path, *extra: str, **popen: Any) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "crawler", "--db", str(db), "--feeds", str(feeds), "crawl",
          *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "-s", "NEWSMON_EXTRACT_PROCESSES=1",
@@ -70,6 +75,7 @@ def start_crawl(db: Path, feeds: Path, *extra: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        **popen,
     )  # fmt: skip
 
 
@@ -203,6 +209,86 @@ def test_with_no_pool_restarts_left_the_crawl_stops_and_the_rerun_fetches_the_re
         assert len(fetched) < N_ARTICLES  # it stopped fetching
 
         rerun = crawl(db, feeds)  # what cron runs next
+        assert rerun.returncode == 0, rerun.stderr
+        assert rows(db, "SELECT count(DISTINCT url), count(*) FROM articles") == [
+            (N_ARTICLES, N_ARTICLES)
+        ]
+        assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_machine_that_fails_every_page_stops_the_crawl_in_one_line(tmp_path: Path):
+    """No space to write a file (a full temp directory; here a file-size limit, which fails
+    the same writes): the language model, which py3langid unpacks to a temporary file, cannot
+    load, in the pool's workers or inline, and every page raises. The crawl used to log a
+    traceback per page and end `ok`, exit 0. Now each page counts as failed, and after
+    NEWSMON_STOP_AFTER_FAILURES in a row the crawl stops, interrupted, with one error line."""
+    with FaultServer() as srv:
+        feeds = slow_site(srv, tmp_path, delay=0.02, etag=True)
+        db = tmp_path / "news.db"
+
+        def no_big_files() -> None:  # the database stays far below it; the model is 68 MB
+            resource.setrlimit(resource.RLIMIT_FSIZE, (8 * MB, 8 * MB))
+
+        proc = start_crawl(
+            db, feeds, "-s", "NEWSMON_EXTRACT_PROCESSES=2", "-s", "NEWSMON_STOP_AFTER_FAILURES=5",
+            preexec_fn=no_big_files,
+        )  # fmt: skip
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 1, err
+        assert out.startswith("crawl interrupted:") and "0 articles new" in out
+        assert "Traceback" not in err
+        assert err.splitlines() == [
+            "newsmon: ERROR: 5 articles in a row not extracted (OSError: [Errno 27] File too "
+            "large): stopping the crawl"
+        ]
+        ((status, error, failed),) = rows(
+            db, "SELECT status, error, articles_failed FROM crawl_runs"
+        )
+        assert status == "interrupted" and error.startswith("5 articles in a row not extracted")
+        assert failed >= 5 and f"{failed} failed" in out
+        assert rows(db, "SELECT count(*) FROM articles") == [(0,)]
+        assert rows(db, "SELECT etag FROM feeds") == [(None,)]  # the poll is not settled
+
+        rerun = crawl(db, feeds)  # what cron runs next, on a machine with space again
+        assert rerun.returncode == 0, rerun.stderr
+        assert rows(db, "SELECT count(DISTINCT url), count(*) FROM articles") == [
+            (N_ARTICLES, N_ARTICLES)
+        ]
+
+
+def test_a_database_that_refuses_writes_stops_the_crawl_at_once(tmp_path: Path):
+    """Every page after a refused write would be refused too (a full disk, another writer
+    holding the database past the busy timeout). Here a trigger refuses new articles; the
+    crawl stops at the first refusal, says why in one line, and the rerun stores everything."""
+    with FaultServer() as srv:
+        feeds = slow_site(srv, tmp_path, delay=0.05, etag=True)
+        db = tmp_path / "news.db"
+        Store(db).close()  # the schema, as any earlier run left it
+        conn = sqlite3.connect(db)
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON articles "
+            "BEGIN SELECT RAISE(ABORT, 'no room for this article'); END"
+        )
+        conn.commit()
+        proc = start_crawl(db, feeds)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 1, err
+        assert out.startswith("crawl interrupted:") and "0 articles new" in out
+        assert "Traceback" not in err
+        assert err.splitlines() == [
+            "newsmon: ERROR: database write failed: no room for this article: stopping the crawl"
+        ]
+        assert rows(db, "SELECT status, error FROM crawl_runs ORDER BY id DESC LIMIT 1") == [
+            ("interrupted", "database write failed: no room for this article")
+        ]
+        fetched = {p for p in srv.hits if p.startswith("/a/")}
+        assert len(fetched) < N_ARTICLES  # it stopped fetching
+        assert rows(db, "SELECT etag FROM feeds") == [(None,)]
+
+        conn.execute("DROP TRIGGER refuse")
+        conn.commit()
+        conn.close()
+        rerun = crawl(db, feeds)
         assert rerun.returncode == 0, rerun.stderr
         assert rows(db, "SELECT count(DISTINCT url), count(*) FROM articles") == [
             (N_ARTICLES, N_ARTICLES)
