@@ -13,6 +13,5 @@ from crawler.pages import warm_up
 _defaults = ClusteringConfig()
 try:
     warm_up((_defaults.story_lead_words, _defaults.shingle_words, _defaults.num_perm, ()))
-except Exception:  # noqa: S110 (a forkserver that fails its import takes the whole pool down)
+except Exception:  # a forkserver whose import fails takes the whole pool down with it
     pass  # each worker loads what is missing; a page that then fails says why, in one line
-
