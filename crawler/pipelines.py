@@ -171,12 +171,10 @@ class ExtractPipeline:
         return True
 
 
-def stop_crawl(crawler: Crawler, reason: str) -> asyncio.Future[None] | None:
+def stop_crawl(crawler: Crawler, reason: str) -> asyncio.Future[None]:
     """Stop fetching pages that could only be thrown away: the run ends interrupted, with
     ``reason`` as its error, and the next run fetches what is left. The caller holds the task
     returned: the event loop keeps only a weak reference to it."""
-    if crawler.engine is None:
-        return None
     return asyncio.ensure_future(crawler.engine.close_spider_async(reason=reason))
 
 
