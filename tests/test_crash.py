@@ -300,6 +300,40 @@ def test_a_database_that_refuses_writes_stops_the_crawl_at_once(tmp_path: Path):
         assert rows(db, "PRAGMA integrity_check") == [("ok",)]
 
 
+def test_a_run_whose_record_cannot_be_finished_says_so_in_one_line(tmp_path: Path):
+    """The articles are stored but the run's own record is refused at the end (the disk filled
+    up just then): one error line, exit 1, and the next run marks the record interrupted."""
+    with FaultServer() as srv:
+        feeds = slow_site(srv, tmp_path, delay=0.02)
+        db = tmp_path / "news.db"
+        Store(db).close()
+        conn = sqlite3.connect(db)
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE OF finished_at ON crawl_runs "
+            "BEGIN SELECT RAISE(ABORT, 'no room for the record'); END"
+        )
+        conn.commit()
+        proc = start_crawl(db, feeds)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 1, err
+        assert out.startswith("crawl interrupted:") and f"{N_ARTICLES} articles new" in out
+        assert err.splitlines() == [
+            "newsmon: ERROR: the run's record was not finished (database: no room for the record)"
+        ]
+        assert rows(db, "SELECT count(*) FROM articles") == [(N_ARTICLES,)]
+        assert rows(db, "SELECT status FROM crawl_runs") == [("running",)]
+
+        conn.execute("DROP TRIGGER refuse")
+        conn.commit()
+        conn.close()
+        rerun = crawl(db, feeds)
+        assert rerun.returncode == 0, rerun.stderr
+        assert rows(db, "SELECT status FROM crawl_runs ORDER BY id") == [
+            ("interrupted",),
+            ("ok",),
+        ]
+
+
 def test_kill_9_after_an_etag_feed_was_polled_the_plain_rerun_fetches_the_rest(tmp_path: Path):
     """The feed's ETag is the promise 'nothing new since': it must not be stored while pages of
     that poll are still unfetched, or the rerun gets 304 and never fetches them."""
