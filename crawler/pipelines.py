@@ -109,15 +109,19 @@ class ExtractPipeline:
             self.failing += 1
             reason = f"{type(exc).__name__}: {exc}"
             log.debug("article %s not extracted", item.url, exc_info=True)
-            failed(self.crawler, item.feed_name, f"article {item.url} not extracted ({reason})")
+            self.crawler.spider.page_failed(
+                item.feed_name, f"article {item.url} not extracted ({reason})"
+            )
             if self.failing >= self.stop_after and not self.gave_up:
                 stop = f"{self.failing} articles in a row not extracted ({reason})"
                 log.error("%s: stopping the crawl", stop)
                 self._stop(stop)
-            raise DropItem(reason, log_level="DEBUG") from None  # said in failed()
+            raise DropItem(reason, log_level="DEBUG") from None  # said in page_failed()
         if article is None:  # twice in a broken pool, or no pool left to try
             why = "the crawl is stopping" if self.gave_up else "an extraction worker died"
-            failed(self.crawler, item.feed_name, f"article {item.url} not extracted ({why})")
+            self.crawler.spider.page_failed(
+                item.feed_name, f"article {item.url} not extracted ({why})"
+            )
             raise DropItem(why, log_level="DEBUG")
         self.failing = 0
         return article
@@ -178,14 +182,6 @@ def stop_crawl(crawler: Crawler, reason: str) -> asyncio.Future[None]:
     return asyncio.ensure_future(crawler.engine.close_spider_async(reason=reason))
 
 
-def failed(crawler: Crawler, feed: str | None, message: str) -> None:
-    """A page that could not be stored this run: counted, said in one line, and its feed's poll
-    left unsettled, so that the next run fetches the feed whole and the page again."""
-    crawler.spider.page_settled(feed, stored=False)
-    crawler.stats.inc_value("newsmon/articles_failed")
-    log.warning("%s: next run", message)
-
-
 class StorePipeline:
     """Article -> one ``articles`` row (plus its URL forms); when the spider closes, the run's
     articles are scored and clustered together.
@@ -224,12 +220,14 @@ class StorePipeline:
             # the disk is full, or another writer held the database past the busy timeout:
             # every page after this one would fail the same way (each write is a transaction:
             # nothing half-stored)
-            failed(self.crawler, item.feed, f"article {item.url} not stored (database: {exc})")
+            self.crawler.spider.page_failed(
+                item.feed, f"article {item.url} not stored (database: {exc})"
+            )
             if self.refused is None:
                 self.refused = f"database write failed: {exc}"
                 log.error("%s: stopping the crawl", self.refused)
                 self.closing = stop_crawl(self.crawler, self.refused)
-            raise DropItem(str(exc), log_level="DEBUG") from None  # said in failed()
+            raise DropItem(str(exc), log_level="DEBUG") from None  # said in page_failed()
         item.id = article_id
         if status == "new" and item.precomputed is not None:
             self.precomputed[article_id] = item.precomputed

@@ -316,6 +316,13 @@ class SourceSpider(scrapy.Spider):
         if done is not None:
             self.store.update_feed(done.url, **done.fields)
 
+    def page_failed(self, source_name: str | None, message: str) -> None:
+        """A page not stored this run (not fetched, not extracted, not written): counted, said
+        in one line, and its poll left unsettled, so the next run fetches it again."""
+        self.page_settled(source_name, stored=False)
+        self.crawler.stats.inc_value("newsmon/articles_failed")
+        log.warning("%s: next run", message)
+
     def follow(self, entries: list[FeedEntry], source: Source) -> Iterator[scrapy.Request]:
         """Requests for the article pages of new entries, within --max-articles."""
         for entry in entries:
@@ -540,9 +547,7 @@ class SourceSpider(scrapy.Spider):
             yield self.feed_only(entry, source, status, self.url_forms(None, request))
             return
         # Transient: store nothing, so the next run (entry still unseen) tries again.
-        self.page_settled(source.config.name, stored=False)
-        self.crawler.stats.inc_value("newsmon/articles_failed")
-        log.warning("article %s not fetched: %s", request.url, reason)
+        self.page_failed(source.config.name, f"article {request.url} not fetched ({reason})")
 
     def feed_only(
         self, entry: FeedEntry, source: Source, status: int, forms: list[tuple[str, str]]
