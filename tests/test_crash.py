@@ -9,6 +9,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -263,6 +265,22 @@ def test_a_machine_that_fails_every_page_stops_the_crawl_in_one_line(tmp_path: P
         ]
 
 
+@contextmanager
+def refusing(db: Path, when: str, message: str) -> Iterator[None]:
+    """A database (with the schema any earlier run left) whose writes ``when`` (a trigger's
+    timing and event) fail with ``message``, as a full disk would fail them; as before after."""
+    Store(db).close()
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute(f"CREATE TRIGGER refuse {when} BEGIN SELECT RAISE(ABORT, '{message}'); END")
+        conn.commit()
+        yield
+        conn.execute("DROP TRIGGER refuse")
+        conn.commit()
+    finally:
+        conn.close()
+
+
 def test_a_database_that_refuses_writes_stops_the_crawl_at_once(tmp_path: Path):
     """Every page after a refused write would be refused too (a full disk, another writer
     holding the database past the busy timeout). Here a trigger refuses new articles; the
@@ -270,28 +288,20 @@ def test_a_database_that_refuses_writes_stops_the_crawl_at_once(tmp_path: Path):
     with FaultServer() as srv:
         feeds = slow_site(srv, tmp_path, delay=0.05, etag=True)
         db = tmp_path / "news.db"
-        Store(db).close()  # the schema, as any earlier run left it
-        conn = sqlite3.connect(db)
-        conn.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON articles "
-            "BEGIN SELECT RAISE(ABORT, 'no room for this article'); END"
-        )
-        conn.commit()
-        proc = start_crawl(db, feeds)
-        stopped_storing_nothing(
-            proc,
-            "newsmon: ERROR: database write failed: no room for this article: stopping the crawl",
-        )
-        assert rows(db, "SELECT status, error FROM crawl_runs ORDER BY id DESC LIMIT 1") == [
-            ("interrupted", "database write failed: no room for this article")
-        ]
-        fetched = {p for p in srv.hits if p.startswith("/a/")}
-        assert len(fetched) < N_ARTICLES  # it stopped fetching
-        assert rows(db, "SELECT etag FROM feeds") == [(None,)]
+        with refusing(db, "BEFORE INSERT ON articles", "no room for this article"):
+            proc = start_crawl(db, feeds)
+            stopped_storing_nothing(
+                proc,
+                "newsmon: ERROR: database write failed: no room for this article: "
+                "stopping the crawl",
+            )
+            assert rows(db, "SELECT status, error FROM crawl_runs ORDER BY id DESC LIMIT 1") == [
+                ("interrupted", "database write failed: no room for this article")
+            ]
+            fetched = {p for p in srv.hits if p.startswith("/a/")}
+            assert len(fetched) < N_ARTICLES  # it stopped fetching
+            assert rows(db, "SELECT etag FROM feeds") == [(None,)]
 
-        conn.execute("DROP TRIGGER refuse")
-        conn.commit()
-        conn.close()
         rerun = crawl(db, feeds)
         assert rerun.returncode == 0, rerun.stderr
         assert rows(db, "SELECT count(DISTINCT url), count(*) FROM articles") == [
@@ -306,26 +316,18 @@ def test_a_run_whose_record_cannot_be_finished_says_so_in_one_line(tmp_path: Pat
     with FaultServer() as srv:
         feeds = slow_site(srv, tmp_path, delay=0.02)
         db = tmp_path / "news.db"
-        Store(db).close()
-        conn = sqlite3.connect(db)
-        conn.execute(
-            "CREATE TRIGGER refuse BEFORE UPDATE OF finished_at ON crawl_runs "
-            "BEGIN SELECT RAISE(ABORT, 'no room for the record'); END"
-        )
-        conn.commit()
-        proc = start_crawl(db, feeds)
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 1, err
-        assert out.startswith("crawl interrupted:") and f"{N_ARTICLES} articles new" in out
-        assert err.splitlines() == [
-            "newsmon: ERROR: the run's record was not finished (database: no room for the record)"
-        ]
-        assert rows(db, "SELECT count(*) FROM articles") == [(N_ARTICLES,)]
-        assert rows(db, "SELECT status FROM crawl_runs") == [("running",)]
+        with refusing(db, "BEFORE UPDATE OF finished_at ON crawl_runs", "no room for the record"):
+            proc = start_crawl(db, feeds)
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 1, err
+            assert out.startswith("crawl interrupted:") and f"{N_ARTICLES} articles new" in out
+            assert err.splitlines() == [
+                "newsmon: ERROR: the run's record was not finished "
+                "(database: no room for the record)"
+            ]
+            assert rows(db, "SELECT count(*) FROM articles") == [(N_ARTICLES,)]
+            assert rows(db, "SELECT status FROM crawl_runs") == [("running",)]
 
-        conn.execute("DROP TRIGGER refuse")
-        conn.commit()
-        conn.close()
         rerun = crawl(db, feeds)
         assert rerun.returncode == 0, rerun.stderr
         assert rows(db, "SELECT status FROM crawl_runs ORDER BY id") == [
