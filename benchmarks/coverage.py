@@ -82,7 +82,8 @@ def evaluate(data: Path, feeds: Path) -> dict:
             rows = {
                 r["url"]: r
                 for r in store.db.query(
-                    "SELECT id, url, relevant, story_id, duplicate_of, credited_source FROM articles"
+                    "SELECT id, url, relevant, story_id, duplicate_of, credited_source"
+                    " FROM articles"
                 )
             }
     seconds = time.perf_counter() - started
@@ -136,7 +137,9 @@ def evaluate(data: Path, feeds: Path) -> dict:
         crediting = [u for u, lab in scored.items() if lab["credited"] and in_split(split)(lab)]
         others = [u for u, lab in scored.items() if not lab["credited"] and in_split(split)(lab)]
         right = sum(
-            1 for u in crediting if same_source(rows[u]["credited_source"], scored[u]["credited"][0])
+            1
+            for u in crediting
+            if same_source(rows[u]["credited_source"], scored[u]["credited"][0])
         )
         false = sum(1 for u in others if rows[u]["credited_source"])
         out[f"credit_{split}"] = (right, len(crediting), false, len(others))
@@ -158,7 +161,8 @@ def evaluate(data: Path, feeds: Path) -> dict:
     found = sum(
         1
         for u in labelled
-        if rows[u]["duplicate_of"] and root(by_id[rows[u]["duplicate_of"]]) == root(u)
+        if rows[u]["duplicate_of"]
+        and root(by_id[rows[u]["duplicate_of"]]) == root(u)
         or any(d == u and root(x) == root(u) for x, d in predicted)
     )
     out["copies"] = (found, len(labelled), right, len(predicted))
@@ -180,7 +184,8 @@ def evaluate(data: Path, feeds: Path) -> dict:
             lines_out.append(f"merged story {sid}: {', '.join(sorted(events))}")
     out["story_errors"] = lines_out
     out["relevance_errors"] = [
-        f"{'missed' if lab['relevant'] else 'false'} {lab['lang']} {lab['event']}: {lab['title'][:80]}"
+        f"{'missed' if lab['relevant'] else 'false'} {lab['lang']} {lab['event']}: "
+        f"{lab['title'][:80]}"
         for u, lab in scored.items()
         if bool(rows[u]["relevant"]) != bool(lab["relevant"])
     ]
@@ -205,14 +210,16 @@ def report(m: dict) -> None:
     for split in SPLITS:
         rel = m[f"relevance_{split}"]
         head = "  ".join(
-            f"{k} {rel[k][0]:.3f}/{rel[k][1]:.3f}" for k in ("ALL", "listed", "unlisted") if k in rel
+            f"{k} {rel[k][0]:.3f}/{rel[k][1]:.3f}"
+            for k in ("ALL", "listed", "unlisted")
+            if k in rel
         )
         print(f"  {split:<9} {head}")
     for split in ("dev", "held-out"):
         rel = m[f"relevance_{split}"]
         langs = sorted(k for k in rel if k not in ("ALL", "listed", "unlisted"))
-        print(f"  {split} by language: "
-              + "  ".join(f"{k} {rel[k][0]:.2f}/{rel[k][1]:.2f}({rel[k][2]})" for k in langs))  # fmt: skip
+        shown = [f"{k} {rel[k][0]:.2f}/{rel[k][1]:.2f}({rel[k][2]})" for k in langs]
+        print(f"  {split} by language: " + "  ".join(shown))
     print("\ncredit (first credited outlet)")
     for split in SPLITS:
         right, n, false, others = m[f"credit_{split}"]

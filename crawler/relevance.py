@@ -45,6 +45,38 @@ class Relevance:
     topics: dict[str, float] = field(default_factory=dict)  # topic name -> score, matched only
 
 
+# Scripts written without spaces between words (Chinese, Japanese kana, Thai). FTS5's unicode61
+# tokenizer makes one token of a whole run of them, so a term could only match a run that is
+# exactly the term. Each character becomes a token of its own instead, in the text and in the
+# query, and a term in these scripts becomes the phrase of its characters: 俄罗斯 matches
+# "...俄罗斯境内..." as the adjacent tokens 俄 罗 斯.
+_UNSPACED_CHARS = r"\u0E00-\u0E7F\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF"
+_UNSPACED = re.compile(f"([{_UNSPACED_CHARS}])")
+_JOINED = re.compile(f"(?<=[{_UNSPACED_CHARS}]) (?=[{_UNSPACED_CHARS}])")
+_QUERY_PART = re.compile(r'"(?:[^"]|"")*"\*?|[^\s()",:+^]+\*?')
+
+
+def segment(text: str) -> str:
+    """Text with every character of an unspaced script standing apart as a token."""
+    return _UNSPACED.sub(r" \1 ", text) if _UNSPACED.search(text) else text
+
+
+def segment_query(query: str) -> str:
+    """A query whose words in unspaced scripts are phrases of their characters (a trailing *
+    is dropped there: a prefix of a character sequence is what the phrase already matches)."""
+    if not _UNSPACED.search(query):
+        return query
+
+    def one(m: re.Match[str]) -> str:
+        part = m.group(0)
+        if not _UNSPACED.search(part):
+            return part
+        inner = part.rstrip("*").strip('"')
+        return '"' + " ".join(segment(inner).split()) + '"'
+
+    return _QUERY_PART.sub(one, query)
+
+
 def query_terms(query: str) -> tuple[str, ...]:
     """The words, prefixes and phrases a query is built of, in order, without operators."""
     tokens = _TOKEN.findall(query)
@@ -62,8 +94,10 @@ def query_terms(query: str) -> tuple[str, ...]:
 
 
 def display_term(term: str) -> str:
-    """A term as users read it in ``matched_terms``: without the FTS5 quoting."""
-    return term.strip('"').replace('""', '"')
+    """A term as users read it in ``matched_terms``: without the FTS5 quoting, and a phrase of
+    unspaced-script characters written back together."""
+    shown = term.strip('"').replace('""', '"')
+    return _JOINED.sub("", shown) if _UNSPACED.search(shown) else shown
 
 
 class Scorer:
@@ -83,7 +117,7 @@ class Scorer:
         self.topics = []
         for t in topics:
             try:
-                query = t.expanded_query()
+                query = segment_query(t.expanded_query())
             except ValueError as exc:
                 raise ConfigError(f"topic {t.name!r}: {exc}") from None
             self.topics.append(Topic(t.name, query, query_terms(query)))
@@ -131,7 +165,11 @@ class Scorer:
         if not text or not self.lead_words:
             return text or ""
         words = text.split(" ")
-        return text if len(words) <= self.lead_words else " ".join(words[: self.lead_words])
+        if len(words) <= self.lead_words:
+            return text
+        if len(text) > UNSPACED_CHARS_PER_WORD * 6 * len(words):  # mostly an unspaced script
+            return text[: self.lead_words * UNSPACED_CHARS_PER_WORD]
+        return " ".join(words[: self.lead_words])
 
     def score(self, title: str | None, summary: str | None, text: str | None) -> Relevance:
         """Relevance of one article. With no topics configured, everything is relevant."""
@@ -154,7 +192,10 @@ class Scorer:
             self._clear()
             self.conn.executemany(
                 "INSERT INTO doc (rowid, title, summary, text) VALUES (?, ?, ?, ?)",
-                ((i, t or "", s or "", self.lead(x)) for i, t, s, x in rows),
+                (
+                    (i, segment(t or ""), segment(s or ""), segment(self.lead(x)))
+                    for i, t, s, x in rows
+                ),
             )
             matched: dict[int, set[str]] = {}
             for topic in self.topics:
@@ -186,7 +227,7 @@ class Scorer:
             self._clear()
             self.conn.execute(
                 "INSERT INTO doc (rowid, title, summary, text) VALUES (1, ?, ?, ?)",
-                (title or "", summary or "", self.lead(text)),
+                (segment(title or ""), segment(summary or ""), segment(self.lead(text))),
             )
             tokens: set[str] = set()
             title_tokens: set[str] = set()
@@ -219,6 +260,8 @@ class Scorer:
         return combine(self.topics, matched, hits, title_hits)
 
 
+# In an unspaced script the lead is cut by characters: this many make about a word's worth.
+UNSPACED_CHARS_PER_WORD = 2
 # Up to this many rows are scored one by one from their tokens; more, one query per term.
 SINGLE_ROWS = 8
 

@@ -38,6 +38,17 @@ def first_sentence(text: str, max_words: int = 25) -> str:
     return " ".join(words[:max_words])
 
 
+def url_day(url: str) -> str | None:
+    """The publication day a URL spells out (/2025/05/26/, 2025-05-26, /20250526), if any."""
+    m = re.search(r"(20\d\d)[/-](\d\d)[/-](\d\d)(?!\d)", url) or re.search(
+        r"/(20\d\d)(\d\d)(\d\d)(?!\d)", url
+    )
+    if not m:
+        return None
+    year, month, day = m.groups()
+    return f"{year}-{month}-{day}" if 1 <= int(month) <= 12 and 1 <= int(day) <= 31 else None
+
+
 def split_of(event: str) -> str:
     """About a third of the events are held out, chosen by a hash of the id."""
     return "held-out" if hashlib.sha1(event.encode()).digest()[0] % 3 == 0 else "dev"
@@ -57,7 +68,7 @@ def main() -> None:
     for path in sorted((HERE / "parts").glob("*.jsonl")):
         if path.name.endswith(".events.jsonl"):
             continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
             rec = json.loads(line)
@@ -73,6 +84,11 @@ def main() -> None:
             if str(rec["published"])[:4] not in ("2022", "2023", "2025"):
                 dropped["year"] += 1
                 continue
+            if not re.match(r"\d{4}-\d\d-\d\d", str(rec["published"])):
+                # a month alone: the day the page's own URL gives, when it gives one
+                day = url_day(rec["url"])
+                if day and day.startswith(str(rec["published"])[:7]):
+                    rec["published"] = day
             if not re.match(r"\d{4}-\d\d-\d\d", str(rec["published"])):
                 dropped["no day of publication"] += 1
                 continue
