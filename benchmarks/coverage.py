@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.config import load_config  # noqa: E402
+from crawler.credit import build_gazetteer  # noqa: E402
 from crawler.importer import parse_lines, run_import  # noqa: E402
 from crawler.urls import canonical_url  # noqa: E402
 from storage import Store  # noqa: E402
@@ -67,8 +68,16 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float]:
     return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
 
 
+_GAZETTEER = build_gazetteer()
+
+
 def same_source(predicted: str | None, expected: str) -> bool:
-    return bool(predicted) and predicted.casefold() == expected.casefold()
+    """Whether newsmon's credited source is the labelled one, labels read through the same
+    spellings table ("Radio Free Europe/Radio Liberty" is RFE/RL)."""
+    if not predicted:
+        return False
+    canonical = _GAZETTEER.canonical.get(expected.casefold(), expected)
+    return predicted.casefold() in (expected.casefold(), canonical.casefold())
 
 
 def evaluate(data: Path, feeds: Path) -> dict:

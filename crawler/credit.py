@@ -14,43 +14,123 @@ from dataclasses import dataclass
 
 # canonical name -> spellings (matched case-insensitively, on word boundaries)
 KNOWN_SOURCES: dict[str, tuple[str, ...]] = {
-    "Politico": ("Politico", "Політико", "Политико", "Politico Europe"),
-    "Reuters": ("Reuters", "Рейтер", "Рейтерс", "Рейтерсу", "агентства Reuters"),
+    "Politico": (
+        "Politico",
+        "Політико",
+        "Политико",
+        "Politico Europe",
+        "بوليتيكو",
+        "ポリティコ",
+        "폴리티코",
+        "政客新闻网",
+        "政客新聞網",
+    ),
+    "Reuters": (
+        "Reuters",
+        "Рейтер",
+        "Рейтерс",
+        "Рейтерсу",
+        "агентства Reuters",
+        "Ройтерс",
+        "رويترز",
+        "路透社",
+        "路透",
+        "ロイター",
+        "로이터",
+    ),
     "Associated Press": (
         "Associated Press",
         "AP",
+        "Асошиейтед прес",
+        "أسوشيتد برس",
+        "美联社",
+        "美聯社",
+        "AP通信",
         "Ассошиэйтед Пресс",
         "Асошіейтед Прес",
         "Ассошиэйтед пресс",
     ),
-    "AFP": ("AFP", "Agence France-Presse", "Франс Пресс", "Франс Прес", "France-Presse"),
-    "Bloomberg": ("Bloomberg", "Блумберг", "Bloomberg News"),
-    "The New York Times": ("New York Times", "NYT", "Нью-Йорк Таймс", "Нью-Йорк таймс"),
-    "The Washington Post": ("Washington Post", "Вашингтон пост", "The Post"),
+    "AFP": (
+        "AFP",
+        "Agence France-Presse",
+        "Франс Пресс",
+        "Франс Прес",
+        "France-Presse",
+        "فرانس برس",
+        "法新社",
+        "フランス通信",
+    ),
+    "Bloomberg": (
+        "Bloomberg",
+        "Блумберг",
+        "Bloomberg News",
+        "بلومبرغ",
+        "彭博社",
+        "彭博",
+        "ブルームバーグ",
+        "블룸버그",
+    ),
+    "The New York Times": (
+        "New York Times",
+        "NYT",
+        "Нью-Йорк Таймс",
+        "Нью-Йорк таймс",
+        "Ню Йорк Таймс",
+        "نيويورك تايمز",
+        "纽约时报",
+        "紐約時報",
+        "ニューヨーク・タイムズ",
+        "뉴욕타임스",
+    ),
+    "The Washington Post": (
+        "Washington Post",
+        "Вашингтон пост",
+        "The Post",
+        "Вашингтон Пост",
+        "واشنطن بوست",
+        "华盛顿邮报",
+        "華盛頓郵報",
+        "ワシントン・ポスト",
+        "워싱턴포스트",
+    ),
     "The Wall Street Journal": (
         "Wall Street Journal",
         "WSJ",
         "Уолл-стрит джорнэл",
         "Волл-стріт джорнал",
+        "Уолстрийт джърнъл",
+        "Уол Стрийт Джърнъл",
+        "وول ستريت جورنال",
+        "华尔街日报",
+        "華爾街日報",
+        "ウォール・ストリート・ジャーナル",
+        "월스트리트저널",
     ),
-    "CNN": ("CNN", "Си-эн-эн", "Сі-Ен-Ен"),
-    "BBC": ("BBC", "Би-би-си", "Бі-бі-сі"),
+    "CNN": ("CNN", "Си-эн-эн", "Сі-Ен-Ен", "سي إن إن"),
+    "BBC": ("BBC", "Би-би-си", "Бі-бі-сі", "بي بي سي"),
     "Financial Times": (
         "Financial Times",
         "FT",
         "Файненшл таймс",
         "Файненшл Таймс",
         "Financial Timesu",
+        "Файненшъл таймс",
+        "فايننشال تايمز",
+        "金融时报",
+        "金融時報",
+        "フィナンシャル・タイムズ",
+        "파이낸셜타임스",
+        "फाइनेंशियल टाइम्स",
     ),
     "The Guardian": ("The Guardian", "Guardian", "Гардиан", "Гардіан"),
-    "Axios": ("Axios", "Аксиос", "Аксіос"),
+    "Axios": ("Axios", "Аксиос", "Аксіос", "أكسيوس", "アクシオス", "악시오스"),
     "The Economist": ("The Economist", "Economist"),
     "Der Spiegel": ("Der Spiegel", "Spiegel", "Шпигель", "Шпігель"),
     "Bild": ("Bild", "Бильд", "Більд"),
     "dpa": ("dpa", "Deutsche Presse-Agentur"),
     "Le Monde": ("Le Monde", "Ле Монд"),
-    "TASS": ("TASS", "ТАСС", "ТАРС"),
-    "RIA Novosti": ("RIA Novosti", "РИА Новости", "РІА Новини", "RIA"),
+    "TASS": ("TASS", "ТАСС", "ТАРС", "塔斯社", "تاس", "タス通信"),
+    "RIA Novosti": ("RIA Novosti", "РИА Новости", "РІА Новини", "RIA", "俄新社", "ريا نوفوستي"),
     "Interfax": ("Interfax", "Интерфакс", "Інтерфакс"),
     "Ukrinform": ("Ukrinform", "Укрінформ", "Укринформ"),
     "Ukrainska Pravda": ("Ukrainska Pravda", "Українська правда", "Украинская правда"),
@@ -71,7 +151,7 @@ KNOWN_SOURCES: dict[str, tuple[str, ...]] = {
     "Sky News": ("Sky News",),
     "The Independent": ("The Independent",),
     "Daily Telegraph": ("Daily Telegraph",),
-    "Deutsche Welle": ("Deutsche Welle", "DW"),
+    "Deutsche Welle": ("Deutsche Welle", "DW", "Дойче веле", "Німецька хвиля", "دويتشه فيله"),
     "Die Welt": ("Die Welt", "Welt am Sonntag"),
     "Süddeutsche Zeitung": ("Süddeutsche Zeitung",),
     "FAZ": ("Frankfurter Allgemeine Zeitung", "Frankfurter Allgemeine", "FAZ"),
@@ -82,10 +162,38 @@ KNOWN_SOURCES: dict[str, tuple[str, ...]] = {
     "Izvestia": ("Izvestia", "Известия"),
     "Vedomosti": ("Vedomosti", "Ведомости"),
     "UNIAN": ("UNIAN", "УНІАН", "УНИАН"),
-    "RFE/RL": ("Radio Free Europe", "RFE/RL", "Radio Liberty", "Радіо Свобода", "Радио Свобода"),
+    "RFE/RL": (
+        "Radio Free Europe/Radio Liberty",
+        "Radio Free Europe",
+        "RFE/RL",
+        "Radio Liberty",
+        "Радіо Свобода",
+        "Радио Свобода",
+    ),
     "Nikkei": ("Nikkei",),
     "Yonhap": ("Yonhap",),
-    "Xinhua": ("Xinhua", "Синьхуа"),
+    "Xinhua": ("Xinhua", "Синьхуа", "新华社", "新華社"),
+    "Sputnik": ("Sputnik", "Спутник", "سبوتنيك"),
+    "European Pravda": ("European Pravda", "Європейська правда", "Европейская правда"),
+    "Voice of America": ("Voice of America", "VOA", "Голос Америки"),
+    "ANSA": ("ANSA",),
+    "EFE": ("EFE",),
+    "Europa Press": ("Europa Press",),
+    "askanews": ("askanews",),
+    "Adnkronos": ("Adnkronos",),
+    "Italpress": ("Italpress",),
+    "Ritzau": ("Ritzau",),
+    "NTB": ("NTB",),
+    "PAP": ("PAP", "Polska Agencja Prasowa"),
+    "ČTK": ("ČTK", "CTK"),
+    "BTA": ("BTA", "БТА"),
+    "Agerpres": ("Agerpres",),
+    "Anadolu": ("Anadolu Agency", "Anadolu Ajansı", "Anadolu"),
+    "Kyodo": ("Kyodo", "共同通信"),
+    "Belga": ("Belga",),
+    "ARD": ("ARD", "Tagesschau"),
+    "ZDF": ("ZDF",),
+    "n-tv": ("n-tv", "ntv"),
     "ISW": (
         "Institute for the Study of War",
         "ISW",
@@ -124,6 +232,25 @@ BEFORE = [
     r"σύμφωνα με(?: τ(?:ο|η|ην|ον|ους|α))?", r"όπως μεταδίδει", r"όπως αναφέρει",
     r"όπως γράφει", r"μεταδίδει", r"αναφέρει", r"γράφει", r"δήλωσε στ(?:ο|η|ην|ον)",
     r"σε συνέντευξη στ(?:ο|η|ην|ον)",
+    # Italian, Portuguese, Romanian, Dutch, Czech, Slovak, Scandinavian, Hungarian, Bulgarian,
+    # Serbian/Croatian, Macedonian, Arabic, Indonesian, Vietnamese, Persian; "report" nouns
+    r"secondo", r"secondo quanto riportato da", r"come riportato da", r"riporta", r"riferisce",
+    r"scrive", r"stando a", r"ha riferito", r"ha riportato", r"ha rivelato", r"riportato da",
+    r"segundo", r"de acordo com", r"informou", r"noticiou", r"relata", r"escreve", r"avança",
+    r"potrivit", r"conform", r"scrie", r"relatează", r"relateaza", r"informează", r"citat de",
+    r"transmite", r"volgens", r"meldt", r"schrijft", r"aldus", r"berichtte", r"meldde",
+    r"podle", r"podľa", r"uvedl[ao]?", r"uviedol", r"uviedla", r"informoval[ao]?", r"napsal[ao]?",
+    r"napísal[ao]?", r"píše", r"uvádí", r"uvádza", r"enligt", r"rapporterar", r"skriver",
+    r"uppger", r"ifølge", r"melder", r"rapporterer", r"opplyser", r"oplyser", r"írja",
+    r"според", r"съобщава", r"съобщи", r"пише", r"информира", r"цитиран[ао]? от", r"предава",
+    r"по данни на", r"prema pisanju", r"prema", r"piše", r"javlja", r"prenosi", r"navodi",
+    r"према", r"јавља", r"преноси", r"пишува", r"јавува",
+    r"وفقا ل", r"وفقاً ل", r"لصحيفة", r"لوكالة", r"لشبكة", r"وفقا لصحيفة", r"وفقاً لصحيفة",
+    r"بحسب", r"حسب", r"حسبما ذكرت", r"ذكرت", r"أفادت", r"نقلت",
+    r"نقلا عن", r"نقلاً عن", r"صحيفة", r"شبكة", r"وكالة", r"قالت",
+    r"menurut", r"dilansir(?: dari)?", r"dikutip dari", r"mengutip", r"theo", r"به گزارش",
+    r"a report by(?: the)?(?: publication| newspaper| outlet| magazine)?",
+    r"reports? (?:by|from|in) (?:the )?(?:publication|newspaper|outlet|magazine|agency)",
 ]  # fmt: skip
 # Phrases that, right after a source's name, attribute the news to it.
 AFTER = [
@@ -135,7 +262,33 @@ AFTER = [
     r"informó", r"informa", r"publicó", r"reveló", r"adelantó",
     r"podał[ao]?", r"poinformował[ao]?", r"ujawnił[ao]?", r"pisze", r"informuje",
     r"μετέδωσε", r"αναφέρει", r"γράφει", r"αποκάλυψε",
+    r"estimates", r"estimated", r"says", r"has learned", r"learned",
+    r"riporta", r"scrive", r"ha rivelato", r"rivela", r"informou", r"noticiou", r"revelou",
+    r"relata", r"scrie", r"a relatat", r"meldt", r"schrijft", r"meldde", r"píše", r"uvádí",
+    r"napsal[ao]?", r"informoval[ao]?", r"rapporterar", r"skriver", r"melder", r"szerint",
+    r"írja", r"számolt be", r"arról számolt be", r"съобщава", r"пише", r"съобщи", r"piše",
+    r"javlja", r"szacuje", r"оцінює", r"оценивает", r"estima", r"écrit",
+    r"göre", r"haberine göre", r"gazetesinin haberine göre", r"bildirdi", r"yazdı", r"aktardı",
+    r"melaporkan", r"cho biết", r"đưa tin",
+    r"की रिपोर्ट के अनुसार", r"के अनुसार",
 ]  # fmt: skip
+# Phrases that make the attribution an interview or a quote given to the outlet: the outlet
+# spoke to someone, it did not necessarily have the news. Such a credit is kept only when no
+# report attribution follows ("Zelensky told CNN ..., Politico reported" credits Politico).
+INTERVIEW = re.compile(
+    r"interview|told|spoke to|in comments to|інтерв|интервью|розмові|беседе|gespräch|"
+    r"entretien|entrevista|rozmowie|wywiadzie|συνέντευξη|заявив|заявил|сказав|сказал|sagte|"
+    r"déclaré|declaró|powiedział|δήλωσε",
+    re.IGNORECASE,
+)
+# Scripts without spaces (Chinese, Japanese) or with particles glued to names (Korean, Hindi):
+# "据《华尔街日报》报道", "ロイター通信によると", "파이낸셜타임스에 따르면",
+# "... की रिपोर्ट के अनुसार".
+CJK_BEFORE = r"据|據|根据|根據|援引|引述|引用|综合|綜合"
+CJK_AFTER = (
+    r"报道|報導|報道|称|稱|披露|爆料|透露|によると|によれば|が報じた|は報じた|報じ|"
+    r"에 따르면|는 보도|은 보도|가 보도|이 보도|보도에 따르면|की रिपोर्ट|के अनुसार"
+)
 
 
 # How far before and after a name an attribution can reach: the longest phrase plus up to three
@@ -151,6 +304,7 @@ class Gazetteer:
     canonical: dict[str, str]  # lower-cased spelling -> canonical name
     names: re.Pattern[str]  # the spellings alone: where an attribution can be
     first_words: frozenset[str]  # lower-cased first word of every spelling
+    unspaced: re.Pattern[str] | None = None  # attributions in Chinese, Japanese, Korean, Hindi
 
 
 def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
@@ -169,17 +323,31 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
     after = "|".join(AFTER)
     # b: "<phrase> NAME"; a: "NAME <phrase>"; w: a wire dateline "(NAME) -"
     pattern = re.compile(
-        # up to three words (no punctuation) may stand between: "laut einem Bericht des
+        # up to four words (no punctuation) may stand between: "laut einem Bericht des
         # US-Magazins Politico", "according to officials who spoke to Politico"; the nearest
         # name wins ("повідомляють Politico та AP" credits Politico)
-        rf"(?:\b(?:{before})\s+(?:[^\s.,;:!?()\"«»„“”]+\s+){{0,3}}?[\"«„“]?(?P<b>{alternation})\b)"
-        rf"|(?:(?<![\w-])[\"«„“]?(?P<a>{alternation})[\"»“”]?,?\s+(?:{after})\b)"
-        rf"|(?:\((?P<w>{alternation})\)\s*[-–—])",
+        rf"(?:\b(?:{before})\s+(?:[^\s.,;:!?()\"«»„“”]+\s+){{0,4}}?[\"«„“]?(?P<b>{alternation})\b)"
+        # "Politico reported", "WSJ'nin haberine göre" (a suffix glued on), "Politico, which
+        # first reported"
+        rf"|(?:(?<![\w-])[\"«„“]?(?P<a>{alternation})(?:['’]\w{{1,5}})?[\"»“”]?,?"
+        rf"\s+(?:(?:which|who|that)\s+)?(?:\w+\s+)?(?:{after})(?!\w))"
+        # a wire dateline: "(Reuters) -", "(UrduPoint News / Sputnik - 24th May, 2023)"
+        rf"|(?:\((?:[^()]{{0,40}}?/\s*)?(?P<w>{alternation})(?:\)\s*[-–—]|\s+[-–—]\s))"
+        # a headline that opens with the source: "Politico: Biden allowed strikes"
+        rf"|(?:^\W{{0,3}}(?P<h>{alternation})\s*[:：])",
         re.IGNORECASE,
     )
     names_only = re.compile(rf"(?<!\w)(?:{alternation})\b", re.IGNORECASE)
     first_words = frozenset(w[0] for w in (_WORD.findall(n) for n in canonical) if w)
-    return Gazetteer(pattern, canonical, names_only, first_words)
+    # without word boundaries: in unspaced scripts a name stands between other letters
+    unspaced = re.compile(
+        rf"(?:(?:{CJK_BEFORE})\s*[《「『“\"]?\s*(?P<b>{alternation}))"
+        rf"|(?:(?P<a>{alternation})(?:通信社|通信|紙|社|\([A-Za-z]+\))?[》」』”\"]?\s*"
+        rf"(?:網站|网站|報導|报道)?(?:\d+日|２\d日|[０-９]+日)?\s*(?:{CJK_AFTER}))"
+        rf"|(?:(?P<j>{alternation})(?:通信社|通信|紙)?(?:は|が)[^。]{{0,60}}?(?:報じ|伝え))",
+        re.IGNORECASE,
+    )
+    return Gazetteer(pattern, canonical, names_only, first_words, unspaced)
 
 
 def _windows(text: str, gazetteer: Gazetteer) -> list[tuple[int, int]]:
@@ -210,24 +378,34 @@ def credited_source(
     if not text:
         return None
     own = (own_outlet or "").lower()
-    wire = None
+    wire = interview = None
     text = text[:limit]
-    matches = (
+    matches: Iterable[re.Match[str]] = (
         match
         for start, end in _windows(text, gazetteer)
         for match in gazetteer.pattern.finditer(text, start, end)
     )
+    if gazetteer.unspaced is not None and _UNSPACED_SCRIPT.search(text):
+        matches = sorted([*matches, *gazetteer.unspaced.finditer(text)], key=lambda m: m.start())
     for match in matches:
-        spelled = match.group("b") or match.group("a") or match.group("w")
+        groups = match.groupdict()
+        spelled = next(v for v in groups.values() if v)
         name = gazetteer.canonical.get(spelled.lower())
         if not name:
             continue
         if name.lower() == own or (own and (own in name.lower() or name.lower() in own)):
             continue
-        if match.group("w"):
+        if groups.get("w"):
             # "(Reuters) -" says whose copy this is; an explicit "Politico reported" in the
             # same text says who had the news, and wins.
             wire = wire or name
             continue
+        if groups.get("b") and INTERVIEW.search(match.group(0)[: match.start("b") - match.start()]):
+            interview = interview or name  # a later "Politico reported" wins over it
+            continue
         return name
-    return wire
+    return interview or wire
+
+
+# Chinese, Japanese, Korean and Devanagari letters: where the unspaced pattern is worth running
+_UNSPACED_SCRIPT = re.compile(r"[\u0900-\u097F\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")

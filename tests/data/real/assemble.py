@@ -120,7 +120,12 @@ def main() -> None:
                     "published": rec["published"],
                     "event": rec["event"],
                     "relevant": bool(rec["relevant"]),
-                    "credited": list(rec.get("credited") or []),
+                    # an outlet does not credit itself (its own wire dateline is no credit)
+                    "credited": [
+                        c
+                        for c in rec.get("credited") or []
+                        if c.strip().casefold() != rec["outlet"].strip().casefold()
+                    ],
                     "copy_of": rec.get("copy_of") or None,
                     "ambiguous": bool(rec.get("ambiguous")),
                     "title_from_text": title_from_text,
