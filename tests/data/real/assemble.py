@@ -24,7 +24,22 @@ sys.path.insert(0, str(HERE.parents[2]))
 from crawler.urls import canonical_url  # noqa: E402
 
 # the same happening labelled under two ids by two collectors -> one id
-ALIASES: dict[str, str] = {}
+ALIASES: dict[str, str] = {
+    "2022-06-us-himars-not-against-russia": "2022-06-us-himars-assurances",
+    "2022-07-reznikov-himars-pledge": "2022-07-reznikov-himars-commitment",
+    "2023-05-white-house-moscow-drones": "2023-05-white-house-moscow-drone-statement",
+    "2025-04-merz-taurus-ready": "2025-04-merz-taurus-ard",
+    "2025-05-bild-germany-no-taurus": "2025-05-bild-ronzheimer-no-taurus",
+    "2025-08-wsj-pentagon-blocks-atacms": "2025-08-wsj-atacms-block",
+    "2025-09-vance-tomahawk-looking": "2025-09-vance-tomahawk-considering",
+    "2025-10-trump-tomahawk-threat": "2025-10-trump-tomahawk-af1",
+    "2025-10-trump-zelensky-white-house-tomahawk": "2025-10-trump-zelensky-oct17",
+    "2025-10-axios-trump-rejects-tomahawk": "2025-10-trump-zelensky-oct17",
+    "2025-10-storm-shadow-bryansk-chemical": "2025-10-storm-shadow-bryansk-chemical-plant",
+    "2025-10-storm-shadow-chemical-plant": "2025-10-storm-shadow-bryansk-chemical-plant",
+    "2025-10-wsj-us-eases-long-range-curbs": "2025-10-wsj-us-allows-long-range-missiles",
+    "2025-11-handelsblatt-taurus-excluded": "2025-11-handelsblatt-no-taurus",
+}
 # events whose articles are all kept out (labelling found them unusable); see README.md
 DROP_EVENTS: set[str] = set()
 REQUIRED = ("url", "outlet", "lang", "title", "text", "published", "event", "relevant")
