@@ -344,7 +344,9 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
         rf"(?:(?:{CJK_BEFORE})\s*[《「『“\"]?\s*(?P<b>{alternation}))"
         rf"|(?:(?P<a>{alternation})(?:通信社|通信|紙|社|\([A-Za-z]+\))?[》」』”\"]?\s*"
         rf"(?:網站|网站|報導|报道)?(?:\d+日|２\d日|[０-９]+日)?\s*(?:{CJK_AFTER}))"
-        rf"|(?:(?P<j>{alternation})(?:通信社|通信|紙)?(?:は|が)[^。]{{0,60}}?(?:報じ|伝え))",
+        rf"|(?:(?P<j>{alternation})(?:通信社|通信|紙)?(?:は|が)[^。]{{0,60}}?(?:報じ|伝え))"
+        # Korean: "파이낸셜타임스(FT)가 현지시간 15일 보도했습니다"
+        rf"|(?:(?P<k>{alternation})(?:\([A-Za-z]+\))?(?:가|는|은|이)\s[^.。]{{0,40}}?보도)",
         re.IGNORECASE,
     )
     return Gazetteer(pattern, canonical, names_only, first_words, unspaced)

@@ -80,3 +80,77 @@ def test_attribution_deep_in_a_long_text_among_bare_mentions():
     assert credited_source(text, "Reuters", GAZ) == "Politico"
     assert credited_source(text[:-70], "Reuters", GAZ) is None
     assert credited_source(text[:-70], "Tagesschau", GAZ) == "Reuters"
+
+
+# Phrasings taken from real published articles of the corpus in tests/data/real/ (2022-2025),
+# one per kind the credit rules had missed: other scripts, a headline opening with the source,
+# the source after the verb, a suffix glued to the name, a wire name inside a dateline.
+@pytest.mark.parametrize(
+    ("text", "outlet", "expected"),
+    [
+        (
+            "【Yahoo新聞報道】據《華爾街日報》報道，美國國防部自春季以來，阻止烏克蘭使用美國提供的長程導彈攻擊俄羅斯境內目標。",
+            "Yahoo新聞",
+            "The Wall Street Journal",
+        ),
+        (
+            "【ワシントン＝淵上隆悠】米紙ウォール・ストリート・ジャーナルは２３日、米国防総省が最近数か月間、"
+            "ウクライナに対して米国製の長距離ミサイルでロシア領内を攻撃することを制限していると報じた。",
+            "livedoor NEWS",
+            "The Wall Street Journal",
+        ),
+        (
+            "도널드 트럼프 미국 대통령이 볼로디미르 젤렌스키 우크라이나 대통령에게 모스크바 공습 여부를 "
+            "물었다고 영국 일간 파이낸셜타임스(FT)가 현지시간 15일 보도했습니다.",
+            "Yonhap News TV",
+            "Financial Times",
+        ),
+        (
+            "फाइनेंशियल टाइम्स की रिपोर्ट के अनुसार, अमेरिकी राष्ट्रपति डॉनल्ड ट्रंप ने यूक्रेनी राष्ट्रपति से पूछा है",
+            "Inshorts",
+            "Financial Times",
+        ),
+        (
+            "„Уолстрийт джърнъл“ съобщава, че Пентагонът е наложил от няколко месеца ограничения "
+            "върху използването на американските ракети ATACMS от Украйна.",
+            "Banker.bg",
+            "The Wall Street Journal",
+        ),
+        (
+            "Wall Street Journal : Le Pentagone bloque depuis plusieurs mois l'utilisation par "
+            "l'Ukraine d'armes à longue portée pour frapper la Russie.",
+            "News-Pravda",
+            "The Wall Street Journal",
+        ),
+        (
+            "Současný dosah zbraní dodaných ze Západu je podle CNN zhruba 80 kilometrů.",
+            "iDNES.cz",
+            "CNN",
+        ),
+        (
+            "WASHINGTON (UrduPoint News / Sputnik - 01st June, 2022) Ukraine has given assurances "
+            "to the United States that it will not fire the newly provided rockets into Russia.",
+            "UrduPoint",
+            "Sputnik",
+        ),
+        (
+            "Wall Street Journal'ın haberine göre Pentagon, Ukrayna'nın ATACMS füzelerini "
+            "Rusya'ya karşı kullanmasını engelledi.",
+            "Haberport",
+            "The Wall Street Journal",
+        ),
+        # an interview given to one outlet, a report by another: the report is the news' source
+        (
+            "Zelensky said in an interview with CNN that he needs Tomahawks. Trump asked him "
+            "whether he could hit Moscow, the Financial Times reported.",
+            "UNN",
+            "Financial Times",
+        ),
+        # without a report credit, the interview is the credit
+        ("Zelensky said in an interview with CNN that he needs Tomahawks.", "UNN", "CNN"),
+        # a name that is only mentioned is no credit, in these scripts either
+        ("美国国防部长和华尔街日报记者在华盛顿会面。", "新华网", None),
+    ],
+)
+def test_credit_phrasings_of_real_coverage(text, outlet, expected):
+    assert credited_source(text, outlet, GAZ) == expected

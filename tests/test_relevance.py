@@ -120,3 +120,45 @@ def test_scoring_batch_after_batch_leaves_no_index_behind():
         assert scorer.score_many(rows) == first
         assert index_rows() == size
     assert all(r.relevant for r in first.values())
+
+
+def test_unspaced_scripts_are_matched_character_by_character():
+    """unicode61 makes one token of a run of Chinese, Japanese or Thai letters; the scorer makes
+    each letter a token and a term in those scripts the phrase of its letters."""
+    topic = TopicConfig(
+        name="t", query="(俄罗斯境内 OR ロシア領内 OR ดินแดนรัสเซีย) AND (导弹 OR ミサイル OR ขีปนาวุธ)"
+    )
+    scorer = Scorer([topic])
+    zh = scorer.score("美国阻止乌克兰使用远程导弹打击俄罗斯境内目标", None, None)
+    assert zh.relevant and zh.matched_terms == ["俄罗斯境内", "导弹"]
+    ja = scorer.score("米国製の長距離ミサイルでロシア領内を攻撃", None, None)
+    assert ja.relevant
+    # the letters must stand together and in order
+    assert not scorer.score("俄罗斯 的 境 外 导弹", None, None).relevant
+    assert not scorer.score("导弹 境内 俄罗", None, None).relevant
+
+
+def test_shipped_topic_on_real_excerpts_in_languages_it_once_missed():
+    """Leads of real articles (tests/data/real/) in languages the topic listed no terms for."""
+    config = load_config(REPO / "feeds.yaml")
+    scorer = Scorer(config.topics, lead_words=config.defaults.relevance_lead_words)
+    relevant = [
+        "Il cancelliere tedesco Merz ha annunciato la rimozione delle restrizioni sul raggio "
+        "d'azione delle armi fornite all'Ucraina, consentendo così a Kiev di colpire obiettivi "
+        "militari in Russia.",
+        "Pentagon zakázal Ukrajině údery hluboko do Ruska. Ukrajinská armáda podle WSJ tyto "
+        "střely na ruské území nesměla použít.",
+        "Пентагонът от няколко месеца е въвел ограничения за използването от Украйна на "
+        "американски ракети с голям обсег за удари по руска територия.",
+        "美國國防部自春季以來，阻止烏克蘭使用美國提供的長程導彈攻擊俄羅斯境內目標。",
+        "ميرتس: رفعُ القيود المفروضة على مدى الأسلحة",
+    ]
+    for text in relevant:
+        assert scorer.score(text, None, None).relevant, text
+    near_miss = [
+        "Un grupo de drones ucranianos atacó una refinería en la región de Volgogrado.",
+        "Il Papa Leone XIV ha celebrato la sua prima messa nella Cappella Sistina.",
+        "俄罗斯军队夜间对基辅发动大规模导弹袭击，造成多人死亡。",
+    ]
+    for text in near_miss:
+        assert not scorer.score(text, None, None).relevant, text
