@@ -16,7 +16,7 @@ thresholds and terms are set on dev only, held-out is reported, never tuned on) 
   credited outlet; false credit: share of the others that get one;
 * copies: labelled copy links found (both ends in one copy group), predicted links right.
 
-    python benchmarks/coverage.py [--data tests/data/real/articles.jsonl] [--feeds feeds.yaml]
+    python benchmarks/real_coverage.py [--data tests/data/real/articles.jsonl] [--feeds feeds.yaml]
                                   [--errors] [--json]
 """
 
