@@ -211,7 +211,7 @@ BEFORE = [
     r"за даними", r"за інформацією", r"повідомляє", r"повідомило", r"повідомила", r"пише",
     r"з посиланням на", r"як повідомил[ао]", r"як пише", r"як повідомляє",
     r"berichtet(?:e)?", r"laut", r"meldet(?:e)?", r"wie", r"unter berufung auf",
-    r"berichten", r"schreibt", r"bericht", r"spoke to", r"told", r"in an interview with",
+    r"berichten", r"schreibt", r"bericht", r"spoke to", r"in an interview with",
     r"interview with", r"in comments to", r"in an interview to", r"interview to",
     r"в інтерв'ю", r"в інтерв’ю", r"в интервью", r"в розмові з", r"в беседе с",
     r"im gespräch mit", r"im interview mit", r"dem sender", r"sagte (?:dem|der)",
@@ -225,7 +225,7 @@ BEFORE = [
     # plural reports ("повідомляють Politico та AP"), interview verbs ("заявив PBS"),
     # report nouns ("сообщения NYT"), and more Polish, German and Greek
     r"повідомляють", r"пишуть", r"сообщают", r"пишут", r"заявив", r"заявила", r"сказав",
-    r"сказала", r"розповів", r"розповіла", r"заявил", r"заявила", r"сказал", r"сказала",
+    r"сказала", r"розповів", r"розповіла", r"заявил", r"сказал",
     r"рассказал", r"рассказала", r"сообщени[еяй]", r"публикаци[яи]", r"повідомлення",
     r"poinformował[ao]?", r"poinformowały", r"podają", r"in einem interview mit",
     r"einem bericht (?:der|des|von)", r"rapportent", r"informan",
@@ -242,7 +242,7 @@ BEFORE = [
     r"podle", r"podľa", r"uvedl[ao]?", r"uviedol", r"uviedla", r"informoval[ao]?", r"napsal[ao]?",
     r"napísal[ao]?", r"píše", r"uvádí", r"uvádza", r"enligt", r"rapporterar", r"skriver",
     r"uppger", r"ifølge", r"melder", r"rapporterer", r"opplyser", r"oplyser", r"írja",
-    r"според", r"съобщава", r"съобщи", r"пише", r"информира", r"цитиран[ао]? от", r"предава",
+    r"според", r"съобщава", r"съобщи", r"информира", r"цитиран[ао]? от", r"предава",
     r"по данни на", r"prema pisanju", r"prema", r"piše", r"javlja", r"prenosi", r"navodi",
     r"према", r"јавља", r"преноси", r"пишува", r"јавува",
     r"وفقا ل", r"وفقاً ل", r"لصحيفة", r"لوكالة", r"لشبكة", r"وفقا لصحيفة", r"وفقاً لصحيفة",
@@ -266,7 +266,7 @@ AFTER = [
     r"riporta", r"scrive", r"ha rivelato", r"rivela", r"informou", r"noticiou", r"revelou",
     r"relata", r"scrie", r"a relatat", r"meldt", r"schrijft", r"meldde", r"píše", r"uvádí",
     r"napsal[ao]?", r"informoval[ao]?", r"rapporterar", r"skriver", r"melder", r"szerint",
-    r"írja", r"számolt be", r"arról számolt be", r"съобщава", r"пише", r"съобщи", r"piše",
+    r"írja", r"számolt be", r"arról számolt be", r"съобщава", r"съобщи", r"piše",
     r"javlja", r"szacuje", r"оцінює", r"оценивает", r"estima", r"écrit",
     r"göre", r"haberine göre", r"gazetesinin haberine göre", r"bildirdi", r"yazdı", r"aktardı",
     r"melaporkan", r"cho biết", r"đưa tin",
@@ -289,6 +289,8 @@ CJK_AFTER = (
     r"报道|報導|報道|称|稱|披露|爆料|透露|によると|によれば|が報じた|は報じた|報じ|"
     r"에 따르면|는 보도|은 보도|가 보도|이 보도|보도에 따르면|की रिपोर्ट|के अनुसार"
 )
+# Chinese, Japanese, Korean and Devanagari letters: where the unspaced pattern is worth running
+_UNSPACED_SCRIPT = re.compile(r"[\u0900-\u097F\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")
 
 
 # How far before and after a name an attribution can reach: the longest phrase plus up to three
@@ -407,7 +409,3 @@ def credited_source(
             continue
         return name
     return interview or wire
-
-
-# Chinese, Japanese, Korean and Devanagari letters: where the unspaced pattern is worth running
-_UNSPACED_SCRIPT = re.compile(r"[\u0900-\u097F\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7AF]")

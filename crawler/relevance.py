@@ -165,10 +165,10 @@ class Scorer:
         if not text or not self.lead_words:
             return text or ""
         words = text.split(" ")
+        if len(text) > UNSPACED_RUN * len(words):  # mostly an unspaced script: cut by letters
+            return text[: self.lead_words * UNSPACED_CHARS_PER_WORD]
         if len(words) <= self.lead_words:
             return text
-        if len(text) > UNSPACED_CHARS_PER_WORD * 6 * len(words):  # mostly an unspaced script
-            return text[: self.lead_words * UNSPACED_CHARS_PER_WORD]
         return " ".join(words[: self.lead_words])
 
     def score(self, title: str | None, summary: str | None, text: str | None) -> Relevance:
@@ -262,6 +262,9 @@ class Scorer:
 
 # In an unspaced script the lead is cut by characters: this many make about a word's worth.
 UNSPACED_CHARS_PER_WORD = 2
+# A text whose stretches between spaces average more characters than this is mostly written in
+# an unspaced script (words of spaced languages average 5-7).
+UNSPACED_RUN = 20
 # Up to this many rows are scored one by one from their tokens; more, one query per term.
 SINGLE_ROWS = 8
 

@@ -162,3 +162,14 @@ def test_shipped_topic_on_real_excerpts_in_languages_it_once_missed():
     ]
     for text in near_miss:
         assert not scorer.score(text, None, None).relevant, text
+
+
+def test_lead_of_an_unspaced_text_is_cut_by_letters():
+    """A Chinese article has few spaces: its lead is its first 2 x lead_words letters, so a term
+    deep in the text does not make it relevant (a space-split lead would keep the whole text)."""
+    topic = TopicConfig(name="t", query="俄罗斯境内 AND 导弹")
+    scorer = Scorer([topic], lead_words=10)
+    near = "美国阻止乌克兰使用远程导弹打击俄罗斯境内目标。" + "报道称，" * 40
+    far = "报道称，" * 40 + "美国阻止乌克兰使用远程导弹打击俄罗斯境内目标。"
+    assert scorer.score("标题", None, near).relevant
+    assert not scorer.score("标题", None, far).relevant
