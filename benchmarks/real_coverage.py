@@ -91,7 +91,8 @@ def evaluate(data: Path, feeds: Path) -> dict:
             rows = {
                 r["url"]: r
                 for r in store.db.query(
-                    "SELECT id, url, relevant, story_id, duplicate_of, credited_source"
+                    "SELECT id, url, relevant, story_id, duplicate_of, credited_source,"
+                    " matched_terms"
                     " FROM articles"
                 )
             }
@@ -140,6 +141,19 @@ def evaluate(data: Path, feeds: Path) -> dict:
                 c[2] += want and not got
         out[f"relevance_{split}"] = {k: (*prf(*c), c[0] + c[2], c[0] + c[1] + c[2])
                                      for k, c in counts.items()}  # fmt: skip
+
+    # near misses: articles labelled not relevant that contain some of the topic's terms (war
+    # news in Russia, missiles elsewhere, "permission" in another sense), and how many of them
+    # the topic still calls relevant
+    for split in SPLITS:
+        near = [
+            u
+            for u, lab in scored.items()
+            if not lab["relevant"]
+            and in_split(split)(lab)
+            and json.loads(rows[u]["matched_terms"] or "[]")
+        ]
+        out[f"near_miss_{split}"] = (sum(1 for u in near if rows[u]["relevant"]), len(near))
 
     # credit: the first credited outlet
     for split in SPLITS:
@@ -229,6 +243,10 @@ def report(m: dict) -> None:
         langs = sorted(k for k in rel if k not in ("ALL", "listed", "unlisted"))
         shown = [f"{k} {rel[k][0]:.2f}/{rel[k][1]:.2f}({rel[k][2]})" for k in langs]
         print(f"  {split} by language: " + "  ".join(shown))
+    print("  near misses (not relevant, but containing some of the topic's terms) called relevant:")
+    for split in SPLITS:
+        wrong, near = m[f"near_miss_{split}"]
+        print(f"  {split:<9} {wrong}/{near} = {wrong / max(1, near):.3f}")
     print("\ncredit (first credited outlet)")
     for split in SPLITS:
         right, n, false, others = m[f"credit_{split}"]

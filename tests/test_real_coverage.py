@@ -50,6 +50,10 @@ def test_relevance_on_real_coverage_in_listed_and_unlisted_languages(figures):
     # languages the topic had no terms for before the multilingual groups: 0.11 recall then
     assert rel["unlisted"][1] >= 0.60, rel["unlisted"]
     assert set(rel) - {"ALL", "listed", "unlisted"} - LISTED  # unlisted languages are scored
+    # negatives that contain the topic's words (war news in Russia, missiles elsewhere) mostly
+    # stay out: a topic of single words would let most of them in
+    wrong, near = figures["near_miss_all"]
+    assert near >= 100 and wrong / near <= 0.15, (wrong, near)
 
 
 def test_stories_on_real_coverage(figures):
