@@ -191,6 +191,16 @@ KNOWN_SOURCES: dict[str, tuple[str, ...]] = {
     "Anadolu": ("Anadolu Agency", "Anadolu Ajansı", "Anadolu"),
     "Kyodo": ("Kyodo", "共同通信"),
     "Belga": ("Belga",),
+    "TASR": ("TASR",),
+    "SITA": ("SITA",),
+    "MTI": ("MTI",),
+    "HINA": ("HINA",),
+    "Tanjug": ("Tanjug", "Танјуг"),
+    "Lusa": ("Lusa",),
+    "ANP": ("ANP",),
+    "STT": ("STT",),
+    "Keystone-SDA": ("Keystone-SDA", "SDA"),
+    "dts Nachrichtenagentur": ("dts Nachrichtenagentur", "dts"),
     "ARD": ("ARD", "Tagesschau"),
     "ZDF": ("ZDF",),
     "n-tv": ("n-tv", "ntv"),
@@ -271,6 +281,9 @@ AFTER = [
     r"göre", r"haberine göre", r"gazetesinin haberine göre", r"bildirdi", r"yazdı", r"aktardı",
     r"melaporkan", r"cho biết", r"đưa tin",
     r"की रिपोर्ट के अनुसार", r"के अनुसार",
+    # "CNN, citing Western officials, reported": the outlet citing others is the one with the news
+    r"citing", r"со ссылкой на", r"з посиланням на", r"citando", r"citant",
+    r"unter Berufung auf", r"powołując się na", r"s odkazem na", r"odvolávajúc sa na",
 ]  # fmt: skip
 # Phrases that make the attribution an interview or a quote given to the outlet: the outlet
 # spoke to someone, it did not necessarily have the news. Such a credit is kept only when no
@@ -297,6 +310,8 @@ _UNSPACED_SCRIPT = re.compile(r"[\u0900-\u097F\u3040-\u30FF\u3400-\u9FFF\uAC00-\
 # words before it ("laut einem Bericht des US-Magazins Politico"), a phrase after it.
 REACH_BEFORE = 160
 REACH_AFTER = 60
+# how far from the end of a text a closing wire signature is looked for
+SIGNATURE_REACH = 80
 _WORD = re.compile(r"\w+")
 
 
@@ -307,6 +322,7 @@ class Gazetteer:
     names: re.Pattern[str]  # the spellings alone: where an attribution can be
     first_words: frozenset[str]  # lower-cased first word of every spelling
     unspaced: re.Pattern[str] | None = None  # attributions in Chinese, Japanese, Korean, Hindi
+    signature: re.Pattern[str] | None = None  # a wire's name closing the text
 
 
 def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
@@ -334,11 +350,14 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
         rf"|(?:(?<![\w-])[\"«„“]?(?P<a>{alternation})(?:['’]\w{{1,5}})?[\"»“”]?,?"
         rf"\s+(?:(?:which|who|that)\s+)?(?:\w+\s+)?(?:{after})(?!\w))"
         # a wire dateline: "(Reuters) -", "(UrduPoint News / Sputnik - 24th May, 2023)"
-        rf"|(?:\((?:[^()]{{0,40}}?/\s*)?(?P<w>{alternation})(?:\)\s*[-–—]|\s+[-–—]\s))"
+        rf"|(?:\((?:[^()]{{0,40}}?/\s*)?(?P<w>{alternation})(?:\.[a-z]{{2,3}})?"
+        rf"(?:\)\s*[-–—]|\s+[-–—]\s))"
         # a headline that opens with the source: "Politico: Biden allowed strikes"
         rf"|(?:^\W{{0,3}}(?P<h>{alternation})\s*[:：])",
         re.IGNORECASE,
     )
+    # a wire's signature closing the text: "... in Washington. — Reuters", "(AFP)"
+    signature = re.compile(rf"(?:[-–—]\s*|\()(?P<w>{alternation})\)?\s*\.?\s*$", re.IGNORECASE)
     names_only = re.compile(rf"(?<!\w)(?:{alternation})\b", re.IGNORECASE)
     first_words = frozenset(w[0] for w in (_WORD.findall(n) for n in canonical) if w)
     # without word boundaries: in unspaced scripts a name stands between other letters
@@ -351,7 +370,7 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
         rf"|(?:(?P<k>{alternation})(?:\([A-Za-z]+\))?(?:가|는|은|이)\s[^.。]{{0,40}}?보도)",
         re.IGNORECASE,
     )
-    return Gazetteer(pattern, canonical, names_only, first_words, unspaced)
+    return Gazetteer(pattern, canonical, names_only, first_words, unspaced, signature)
 
 
 def _windows(text: str, gazetteer: Gazetteer) -> list[tuple[int, int]]:
@@ -375,6 +394,12 @@ def _windows(text: str, gazetteer: Gazetteer) -> list[tuple[int, int]]:
     return spans
 
 
+def _is_own(name: str, own: str) -> bool:
+    """Whether a credited name is the article's own outlet (lower-cased): no self-credit."""
+    lower = name.lower()
+    return lower == own or bool(own and (own in lower or lower in own))
+
+
 def credited_source(
     text: str | None, own_outlet: str | None, gazetteer: Gazetteer, limit: int = 3000
 ) -> str | None:
@@ -383,6 +408,11 @@ def credited_source(
         return None
     own = (own_outlet or "").lower()
     wire = interview = None
+    if gazetteer.signature is not None:  # the end of the whole text, however long
+        end = gazetteer.signature.search(text[-SIGNATURE_REACH:])
+        name = gazetteer.canonical.get(end.group("w").lower()) if end else None
+        if name and not _is_own(name, own):
+            wire = name
     text = text[:limit]
     matches: Iterable[re.Match[str]] = (
         match
@@ -397,7 +427,7 @@ def credited_source(
         name = gazetteer.canonical.get(spelled.lower())
         if not name:
             continue
-        if name.lower() == own or (own and (own in name.lower() or name.lower() in own)):
+        if _is_own(name, own):
             continue
         if groups.get("w"):
             # "(Reuters) -" says whose copy this is; an explicit "Politico reported" in the

@@ -150,6 +150,36 @@ def test_attribution_deep_in_a_long_text_among_bare_mentions():
         ("Zelensky said in an interview with CNN that he needs Tomahawks.", "UNN", "CNN"),
         # a name that is only mentioned is no credit, in these scripts either
         ("美国国防部长和华尔街日报记者在华盛顿会面。", "新华网", None),
+        # a wire's signature closing the text (Malay Mail, 2022)
+        (
+            "WASHINGTON, June 1 — US Secretary of State Antony Blinken said today that Ukraine had"
+            " given assurances that it will not use long-range weapons systems provided by"
+            " Washington against targets on Russian territory. — Reuters",
+            "Malay Mail",
+            "Reuters",
+        ),
+        # the outlet citing others is the one with the news (Lenta.ru, Sputnik Italia, 2023)
+        (
+            "Телеканал CNN со ссылкой на высокопоставленных западных чиновников ранее писал, что"
+            " Великобритания передала Украине крылатые ракеты Storm Shadow.",
+            "Lenta.ru",
+            "CNN",
+        ),
+        (
+            "In precedenza, la CNN, citando funzionari occidentali, aveva riferito che la Gran"
+            " Bretagna ha inviato i missili da crociera a lungo raggio Storm Shadow in Ucraina.",
+            "Sputnik Italia",
+            "CNN",
+        ),
+        # a wire's dateline with its domain (24hod.sk, 2023)
+        (
+            "7.6.2023 (SITA.sk) - Voda vytekajúca zo zničenej Kachovskej priehrady na juhu"
+            " Ukrajiny do stredy rána zaplavila na pravom brehu rieky Dnipro 1 852 domov.",
+            "24hod.sk",
+            "SITA",
+        ),
+        # a name closing the text without a dash is a mention, not a signature
+        ("The minister thanked Reuters", "BBC", None),
     ],
 )
 def test_credit_phrasings_of_real_coverage(text, outlet, expected):
