@@ -46,7 +46,7 @@ def test_corpus_is_real_coverage_of_the_allowed_years():
 def test_relevance_on_real_coverage_in_listed_and_unlisted_languages(figures):
     rel = figures["relevance_all"]
     precision, recall = rel["ALL"][:2]
-    assert precision >= 0.92 and recall >= 0.70, rel["ALL"]
+    assert precision >= 0.92 and recall >= 0.74, rel["ALL"]
     # languages the topic had no terms for before the multilingual groups: 0.11 recall then
     assert rel["unlisted"][1] >= 0.60, rel["unlisted"]
     assert set(rel) - {"ALL", "listed", "unlisted"} - LISTED  # unlisted languages are scored
