@@ -9,6 +9,7 @@ state of the time window before it, and the result is written back to its row. T
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 from collections import Counter
@@ -28,9 +29,11 @@ from crawler.features import (
     precompute,
     precompute_args,
 )
+from crawler.relevance import display_term, query_terms
 from crawler.stories import (
     FeatureWeights,
     StoryIndex,
+    concept_features,
     pack_centroid,
     parse_time,
     unpack_centroid,
@@ -57,7 +60,8 @@ class Clusterer:
     def __init__(self, store: Store, config: Config) -> None:
         self.store = store
         self.cfg = config.clustering
-        self.weights = FeatureWeights()
+        self.weights = FeatureWeights(concept=self.cfg.story_concept_weight)
+        self.concepts = topic_concepts(config)
         self.precompute_args = precompute_args(config)  # what precompute takes after the rows
         self.parallel_batch = config.clustering.parallel_batch
         self.fork_batch = config.clustering.fork_batch
@@ -71,6 +75,7 @@ class Clusterer:
             threshold=self.cfg.story_threshold,
             threshold_independent=self.cfg.story_threshold_independent,
             min_independent_features=self.cfg.story_min_shared_independent,
+            time_penalty=self.cfg.story_time_penalty,
         )
         self.n_docs = int(store.meta("n_docs", "0") or 0)
         self._df_cache: dict[str, int] = {}  # valid until the next count_documents
@@ -176,6 +181,8 @@ class Clusterer:
         else:
             counts_dict, sig, credit = pre
         counts = Counter(counts_dict)
+        if art["relevant"]:
+            counts.update(concept_features(json.loads(art["matched_terms"] or "[]"), self.concepts))
         values = hash_values(sig) if sig is not None else None
 
         # 1. copies: the earliest article among the near-duplicates' roots
@@ -234,6 +241,13 @@ class Clusterer:
         self.store.set_meta("n_docs", str(self.n_docs))
         self._df_cache.clear()
 
+    def _counts(self, counts: dict[str, int], art: dict[str, Any]) -> Counter[str]:
+        """An article's features as :meth:`process` vectorises them: with its concepts."""
+        out = Counter(counts)
+        if art["relevant"]:
+            out.update(concept_features(json.loads(art["matched_terms"] or "[]"), self.concepts))
+        return out
+
     def _df(self, features: Counter[str]) -> dict[str, int]:
         missing = [f for f in features if f not in self._df_cache]
         if missing:
@@ -277,7 +291,7 @@ class Clusterer:
         self._pre = {r[0]: r[1:] for r in results}
         with self.store.db.atomic():
             batch = self.store.next_batch()
-            self.count_documents([Counter(r[1]) for r in results])
+            self.count_documents([self._counts(r[1], inputs[r[0]]) for r in results])
         for start in range(0, len(ids), commit_every):
             with self.store.db.atomic():
                 for article_id in ids[start : start + commit_every]:
@@ -317,6 +331,17 @@ class Clusterer:
         for start in range(0, len(ids), size):
             self.process_batch(ids[start : start + size], known=known)
         return len(ids)
+
+
+def topic_concepts(config: Config) -> dict[str, tuple[str, ...]]:
+    """Each term of the topics' named groups (as ``matched_terms`` shows it, lower-cased) ->
+    the groups it belongs to: the concepts stories compare across languages."""
+    out: dict[str, set[str]] = {}
+    for topic in config.topics:
+        for group, query in topic.groups.items():
+            for term in query_terms(query):
+                out.setdefault(display_term(term).lower(), set()).add(group)
+    return {term: tuple(sorted(groups)) for term, groups in out.items()}
 
 
 def _utc(when: datetime) -> datetime:

@@ -91,12 +91,17 @@ def skeleton(word: str) -> str:
     return "".join(folded)
 
 
+# Kinds of features a translation keeps: E names, A acronyms, N numbers, G the topic's concepts
+INDEPENDENT = "EANG"
+
+
 @dataclass
 class FeatureWeights:
     entity: float = 1.5
     acronym: float = 1.5
     number: float = 1.0
     word: float = 1.0
+    concept: float = 1.0
     title_repeat: int = 2  # title tokens count this many times
     max_features: int = 50
 
@@ -134,22 +139,43 @@ def _token_features(tok: str) -> tuple[str, ...]:
     return tuple(features)
 
 
+def concept_features(
+    matched_terms: Iterable[str], concepts: dict[str, tuple[str, ...]]
+) -> Counter[str]:
+    """G: features of an article: the named groups of the topics' queries that its matched
+    terms belong to. A group gathers one notion in many languages ("permission": allow*,
+    дозв*, erlaub*, autoris* ...), so two reports of a decision share "G:permission" in any
+    language, while the threats that answered it share "G:threat" instead."""
+    counts: Counter[str] = Counter()
+    for term in matched_terms:
+        for concept in concepts.get(term.lower(), ()):
+            counts[f"G:{concept}"] = 1
+    return counts
+
+
 def is_language_independent(feature: str) -> bool:
-    return feature[0] in "EAN"
+    return feature[0] in INDEPENDENT
 
 
 def vectorize(
     counts: Counter[str], df: dict[str, int], n_docs: int, weights: FeatureWeights
 ) -> dict[str, float]:
     """Unit-length TF-IDF vector over the top ``max_features`` features."""
-    kind = {"E": weights.entity, "A": weights.acronym, "N": weights.number, "W": weights.word}
+    kind = {"E": weights.entity, "A": weights.acronym, "N": weights.number, "W": weights.word,
+            "G": weights.concept}  # fmt: skip
     log, n = math.log, n_docs + 1
     vec = {f: (1.0 + log(tf)) * (log(n / (df.get(f, 0) + 1)) + 1.0) * kind[f[0]]
            for f, tf in counts.items()}  # fmt: skip
     # highest weight first, ties by name: sorted by name, then stably by weight (keys in C)
     top = sorted(vec.items())
     top.sort(key=itemgetter(1), reverse=True)
+    # the topic's concepts are few and common, so they would never make the cut; they are kept
+    # besides the ``max_features`` most distinctive others
+    concepts = [item for item in top if item[0][0] == "G"]
+    if concepts:
+        top = [item for item in top if item[0][0] != "G"]
     del top[weights.max_features :]
+    top += concepts
     norm = math.sqrt(sum(v * v for _, v in top)) or 1.0
     return {f: v / norm for f, v in top}
 
@@ -160,7 +186,7 @@ def _norms(vec: dict[str, float]) -> tuple[float, float]:
     for feature, value in vec.items():
         sq = value * value
         total += sq
-        if feature[0] in "EAN":
+        if feature[0] in INDEPENDENT:
             independent += sq
     return math.sqrt(total), math.sqrt(independent)
 
@@ -195,7 +221,7 @@ class ArticleVector:
 
     @classmethod
     def of(cls, vec: dict[str, float]) -> ArticleVector:
-        positions = [i for i, f in enumerate(vec) if f[0] in "EAN"]
+        positions = [i for i, f in enumerate(vec) if f[0] in INDEPENDENT]
         _, norm_ind = _norms(vec)
         if len(positions) == 1:  # itemgetter of one index returns the item, not a tuple
             (only,) = positions
@@ -237,6 +263,7 @@ class StoryIndex:
     threshold: float
     threshold_independent: float
     min_independent_features: int = 2
+    time_penalty: float = 0.0  # similarity taken off per day since the story's last article
     # candidates are the stories sharing one of the article's most distinctive features
     candidate_features: int = 20
     max_candidates: int = 10
@@ -281,14 +308,18 @@ class StoryIndex:
         best = Assignment(None)
         for sid in sorted(self.candidates(vec)):
             story = self.stories[sid]
-            if abs(when - story.last_time) > self.window:
+            gap = abs(when - story.last_time)
+            if gap > self.window:
                 continue
             sim = similarity(article, story)
-            ok = sim.all >= self.threshold or (
-                sim.independent >= self.threshold_independent
+            # reports of one event come within hours of each other, the next event's a day or
+            # more later: a story's pull weakens with the time since its last article
+            late = self.time_penalty * gap.total_seconds() / 86400
+            ok = sim.all - late >= self.threshold or (
+                sim.independent - late >= self.threshold_independent
                 and sim.shared_independent >= self.min_independent_features
             )
-            score = max(sim.all, sim.independent)
+            score = max(sim.all, sim.independent) - late
             if ok and score > best.similarity:
                 best = Assignment(sid, score)
         return best
@@ -327,7 +358,7 @@ class StoryIndex:
             centroid[feature] = new
             delta = new * new - old * old
             sq += delta
-            if feature[0] in "EAN":
+            if feature[0] in INDEPENDENT:
                 sq_ind += delta
             self.postings[feature].add(story_id)
         story.norm, story.norm_independent = math.sqrt(max(sq, 0.0)), math.sqrt(max(sq_ind, 0.0))

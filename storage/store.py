@@ -336,12 +336,13 @@ class Store:
         (and summary) when their features are already made, so the rows' overflow pages are not
         read."""
         texts = "summary, text" if with_text else "NULL, NULL"
-        keys = ("id", "url", "outlet", "title", "summary", "text", "lang", "relevant", "time")
+        keys = ("id", "url", "outlet", "title", "summary", "text", "lang", "relevant",
+                "matched_terms", "time")  # fmt: skip
         out: dict[int, dict[str, Any]] = {}
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             for row in self.db.execute(
-                f"SELECT id, url, outlet, title, {texts}, lang, relevant,"
+                f"SELECT id, url, outlet, title, {texts}, lang, relevant, matched_terms,"
                 " coalesce(published_at, first_seen_at) FROM articles"
                 f" WHERE id IN ({','.join('?' * len(chunk))})",
                 chunk,
