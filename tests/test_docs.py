@@ -13,8 +13,9 @@ The convention (also in docs/commands.md, "Examples that are tested"):
   option that disappears fails here; README.md's examples that cannot run offline are listed in
   ``README_SKIP`` for the same treatment;
 - a ``text`` block right after a runnable block is its output: each of its lines must appear in
-  what the block printed, digits and runs of spaces ignored, a line ending in ``…``/``...``
-  matching by its beginning.
+  what the block printed, ignoring runs of spaces and what differs between runs (durations,
+  article ids in brackets, the demo's port), a line ending in ``…``/``...`` matching by its
+  beginning.
 
 Everything runs on 127.0.0.1: the demo serves its own site, and a runnable line with a URL that
 is neither loopback nor ``--no-check`` fails instead of fetching it.
@@ -56,7 +57,14 @@ README_SKIP = {
 
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^`]*)$")
 EXIT = re.compile(r"#\s*exit\s+(\d+)\s*$")
-DIGITS = re.compile(r"\d+")
+# What differs between runs of the same example: durations, article ids (the order pages were
+# stored in), the demo's port and the time of the run.
+VARYING = [
+    (re.compile(r"\b\d+(\.\d+)? s\b"), "<seconds> s"),
+    (re.compile(r"\[\d+\]"), "[<id>]"),
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),
+    (re.compile(r"\bpid \d+"), "pid <pid>"),
+]
 
 
 @dataclass
@@ -135,7 +143,9 @@ def arguments(command: str) -> list[str]:
 
 
 def normalise(text: str) -> str:
-    return " ".join(DIGITS.sub("0", text).split())
+    for pattern, replacement in VARYING:
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())
 
 
 @dataclass
