@@ -27,6 +27,7 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -162,8 +163,11 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("docs-demo")
     shutil.copy(REPO / "feeds.yaml", base / "feeds.yaml")
     shutil.copy(REPO / "tests" / "data" / "docs" / "archive.jsonl", base / "archive.jsonl")
+    with socket.socket() as probe:  # not the demo's usual 8642: tests/test_demo.py wants it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     result = subprocess.run(
-        [sys.executable, "-m", "crawler", "--db", "news.db", "demo", "--port", "0"],
+        [sys.executable, "-m", "crawler", "--db", "news.db", "demo", "--port", str(port)],
         cwd=base,
         env=_env(base),
         capture_output=True,
