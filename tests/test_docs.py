@@ -277,4 +277,4 @@ def test_the_convention_finds_examples() -> None:
     """The collector sees the pages: a change to the convention cannot silently test nothing."""
     pages = {block.path.name for block in RUNNABLE}
     assert {"README.md", "commands.md"} <= pages
-    assert sum(len(block.commands) for block in DOCUMENTED) >= 40
+    assert sum(len(block.commands) for block in DOCUMENTED) >= 30
