@@ -192,6 +192,7 @@ KNOWN_SOURCES: dict[str, tuple[str, ...]] = {
     "Kyodo": ("Kyodo", "共同通信"),
     "Belga": ("Belga",),
     "TASR": ("TASR",),
+    "NNA": ("NNA", "National News Agency"),
     "SITA": ("SITA",),
     "MTI": ("MTI",),
     "HINA": ("HINA",),
@@ -261,6 +262,12 @@ BEFORE = [
     r"menurut", r"dilansir(?: dari)?", r"dikutip dari", r"mengutip", r"theo", r"به گزارش",
     r"a report by(?: the)?(?: publication| newspaper| outlet| magazine)?",
     r"reports? (?:by|from|in) (?:the )?(?:publication|newspaper|outlet|magazine|agency)",
+    # "as quoted by Reuters", "citato dall'agenzia Tass", "revealed by the Financial Times",
+    # "Selon des informations révélées par le FT", "donosi 'Financial Times'", "Quelle: n-tv"
+    r"quoted by", r"citat[oa]", r"citad[oa]", r"revealed by", r"révélées? par", r"révélé par",
+    r"revelad[oa] por", r"ha revelado", r"reveló", r"revelou", r"noticiad[oa] por", r"donosi",
+    r"notiert", r"speaking to", r"statement to", r"quelle:", r"source:", r"fuente:", r"fonte:",
+    r"джерело:", r"источник:",
 ]  # fmt: skip
 # Phrases that, right after a source's name, attribute the news to it.
 AFTER = [
@@ -284,6 +291,7 @@ AFTER = [
     # "CNN, citing Western officials, reported": the outlet citing others is the one with the news
     r"citing", r"со ссылкой на", r"з посиланням на", r"citando", r"citant",
     r"unter Berufung auf", r"powołując się na", r"s odkazem na", r"odvolávajúc sa na",
+    r"quoted", r"contributed to this report",
 ]  # fmt: skip
 # Phrases that make the attribution an interview or a quote given to the outlet: the outlet
 # spoke to someone, it did not necessarily have the news. Such a credit is kept only when no
@@ -310,6 +318,8 @@ _UNSPACED_SCRIPT = re.compile(r"[\u0900-\u097F\u3040-\u30FF\u3400-\u9FFF\uAC00-\
 # words before it ("laut einem Bericht des US-Magazins Politico"), a phrase after it.
 REACH_BEFORE = 160
 REACH_AFTER = 60
+# the pattern's groups that name a wire whose copy this is, not who had the news
+WIRE_GROUPS = ("w", "w2", "w3", "w4")
 # how far from the end of a text a closing wire signature is looked for
 SIGNATURE_REACH = 80
 _WORD = re.compile(r"\w+")
@@ -349,15 +359,26 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
         # first reported"
         rf"|(?:(?<![\w-])[\"«„“]?(?P<a>{alternation})(?:['’]\w{{1,5}})?[\"»“”]?,?"
         rf"\s+(?:(?:which|who|that)\s+)?(?:\w+\s+)?(?:{after})(?!\w))"
-        # a wire dateline: "(Reuters) -", "(UrduPoint News / Sputnik - 24th May, 2023)"
+        # a wire dateline: "(Reuters) -", "(UrduPoint News / Sputnik - 24th May, 2023)",
+        # "(SITA.sk) -", "(AFP/jW)", "ВАШИНГТОН, 7 декабря. /ТАСС/."
         rf"|(?:\((?:[^()]{{0,40}}?/\s*)?(?P<w>{alternation})(?:\.[a-z]{{2,3}})?"
-        rf"(?:\)\s*[-–—]|\s+[-–—]\s))"
+        rf"(?:\)\s*[-–—]|\s+[-–—]\s|/[^()\s]{{1,10}}\)))"
+        rf"|(?:/\s*(?P<w2>{alternation})\s*/)"
+        # a wire's byline opening the text or a sentence: "Reuters, Washington", "Reuters |
+        # Moscow", "NNA – US President ...", "Брянск. 14 января. ИНТЕРФАКС - Губернатор", "By AFP"
+        rf"|(?:(?:^|[.!?]\s+)(?P<w3>{alternation})\s*(?:\||[-–—]\s|,\s+[A-ZА-Я][\w]+\s))"
+        rf"|(?:\bBy\s+(?P<w4>{alternation})\b)"
         # a headline that opens with the source: "Politico: Biden allowed strikes"
         rf"|(?:^\W{{0,3}}(?P<h>{alternation})\s*[:：])",
         re.IGNORECASE,
     )
     # a wire's signature closing the text: "... in Washington. — Reuters", "(AFP)"
-    signature = re.compile(rf"(?:[-–—]\s*|\()(?P<w>{alternation})\)?\s*\.?\s*$", re.IGNORECASE)
+    # "... — Reuters", "(AFP/jW)", "/ritzau/", "Quelle: n-tv", or the name alone on the last line
+    signature = re.compile(
+        rf"(?:[-–—]\s*|\(|/|\n\s*|(?:quelle|source|fuente|fonte|джерело|источник)\s*:\s*)"
+        rf"(?P<w>{alternation})(?:/[^\s/()]{{1,10}})?\s*[)/]?\s*\.?\s*$",
+        re.IGNORECASE,
+    )
     names_only = re.compile(rf"(?<!\w)(?:{alternation})\b", re.IGNORECASE)
     first_words = frozenset(w[0] for w in (_WORD.findall(n) for n in canonical) if w)
     # without word boundaries: in unspaced scripts a name stands between other letters
@@ -429,7 +450,7 @@ def credited_source(
             continue
         if _is_own(name, own):
             continue
-        if groups.get("w"):
+        if any(groups.get(group) for group in WIRE_GROUPS):
             # "(Reuters) -" says whose copy this is; an explicit "Politico reported" in the
             # same text says who had the news, and wins.
             wire = wire or name

@@ -178,6 +178,46 @@ def test_attribution_deep_in_a_long_text_among_bare_mentions():
             "24hod.sk",
             "SITA",
         ),
+        # bylines and datelines of wires (Devdiscourse, News-Kiev.ru, Cedar News; 2022-2023)
+        (
+            "Russia says U.S. is adding fuel to fire by supplying Ukraine with rockets. Reuters |"
+            " Mosocw | Updated: 01-06-2022 16:03 IST Russia accused the United States.",
+            "Devdiscourse",
+            "Reuters",
+        ),
+        (
+            "ХИРОСИМА /Япония/, 21 мая. /ТАСС/. Президент США Джо Байден заявил в воскресенье, что"
+            " получил от украинского лидера заверения.",
+            "News-Kiev.ru",
+            "TASS",
+        ),
+        (
+            "Biden: Zelensky gave assurance that F-16 fighters will not attack Russian territory."
+            " NNA – US President Joe Biden said today that Zelensky gave Washington assurances.",
+            "Cedar News",
+            "NNA",
+        ),
+        # quoted or revealed by, cited by an agency (Ukrainian News Agency, RTL Belgique, SAPO 24)
+        (
+            "Danish Defense Minister Jakob Ellemann-Jensen stated this, as quoted by Reuters.",
+            "Ukrainian News Agency",
+            "Reuters",
+        ),
+        (
+            "Selon des informations révélées par le Financial Times, Donald Trump aurait demandé"
+            " au président ukrainien Volodymyr Zelensky s'il pouvait frapper Moscou.",
+            "RTL Belgique",
+            "Financial Times",
+        ),
+        (
+            "Bakhmut foi tomada na totalidade, anunciou Prigojin num vídeo publicado na rede"
+            " social Telegram, citado pela agência francesa AFP.",
+            "SAPO 24",
+            "AFP",
+        ),
+        # a wire's signature in other forms (junge Welt, derchotv.de)
+        ("USA distanzieren sich von ukrainischen Angriffen. (AFP/jW)", "junge Welt", "AFP"),
+        ("Bei einem Drohnenangriff auf den Flugplatz Pskow. Quelle: n-tv", "derchotv.de", "n-tv"),
         # a name closing the text without a dash is a mention, not a signature
         ("The minister thanked Reuters", "BBC", None),
     ],
