@@ -192,6 +192,7 @@ KNOWN_SOURCES: dict[str, tuple[str, ...]] = {
     "Kyodo": ("Kyodo", "共同通信"),
     "Belga": ("Belga",),
     "TASR": ("TASR",),
+    "Berliner Zeitung": ("Berliner Zeitung",),
     "NNA": ("NNA", "National News Agency"),
     "SITA": ("SITA",),
     "MTI": ("MTI",),
@@ -267,7 +268,9 @@ BEFORE = [
     r"quoted by", r"citat[oa]", r"citad[oa]", r"revealed by", r"révélées? par", r"révélé par",
     r"revelad[oa] por", r"ha revelado", r"reveló", r"revelou", r"noticiad[oa] por", r"donosi",
     r"notiert", r"speaking to", r"statement to", r"quelle:", r"source:", r"fuente:", r"fonte:",
-    r"джерело:", r"источник:",
+    r"джерело:", r"источник:", r"pochádzajú z", r"pocházejí z", r"повідомляв", r"повідомляла",
+    r"повідомили", r"ha comunicato", r"согласно", r"згідно з", r"report by", r"приводит",
+    r"наводить", r"obtained by", r"полученн(?:ом|ому|ым)", r"опубликован[оа]?", r"riferito al",
 ]  # fmt: skip
 # Phrases that, right after a source's name, attribute the news to it.
 AFTER = [
@@ -319,7 +322,7 @@ _UNSPACED_SCRIPT = re.compile(r"[\u0900-\u097F\u3040-\u30FF\u3400-\u9FFF\uAC00-\
 REACH_BEFORE = 160
 REACH_AFTER = 60
 # the pattern's groups that name a wire whose copy this is, not who had the news
-WIRE_GROUPS = ("w", "w2", "w3", "w4")
+WIRE_GROUPS = ("w", "w2", "w3", "w4", "w5")
 # how far from the end of a text a closing wire signature is looked for
 SIGNATURE_REACH = 80
 _WORD = re.compile(r"\w+")
@@ -354,7 +357,7 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
         # up to four words (no punctuation) may stand between: "laut einem Bericht des
         # US-Magazins Politico", "according to officials who spoke to Politico"; the nearest
         # name wins ("повідомляють Politico та AP" credits Politico)
-        rf"(?:\b(?:{before})\s+(?:[^\s.,;:!?()\"«»„“”]+\s+){{0,4}}?[\"«„“]?(?P<b>{alternation})\b)"
+        rf"(?:\b(?:{before})\s+(?:[^\s.,;:!?()\"«»„“”‘’]+\s+){{0,4}}?[\"«„“‘]?(?P<b>{alternation})\b)"
         # "Politico reported", "WSJ'nin haberine göre" (a suffix glued on), "Politico, which
         # first reported"
         rf"|(?:(?<![\w-])[\"«„“]?(?P<a>{alternation})(?:['’]\w{{1,5}})?[\"»“”]?,?"
@@ -366,8 +369,10 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
         rf"|(?:/\s*(?P<w2>{alternation})\s*/)"
         # a wire's byline opening the text or a sentence: "Reuters, Washington", "Reuters |
         # Moscow", "NNA – US President ...", "Брянск. 14 января. ИНТЕРФАКС - Губернатор", "By AFP"
-        rf"|(?:(?:^|[.!?]\s+)(?P<w3>{alternation})\s*(?:\||[-–—]\s|,\s+[A-ZА-Я][\w]+\s))"
+        rf"|(?:(?:^|[.!?]\s+)(?P<w3>{alternation})\s*(?:\||[-–—]\s|,\s+(?-i:[A-ZА-ЯЁІЇЄ])\w+\s))"
         rf"|(?:\bBy\s+(?P<w4>{alternation})\b)"
+        # a dateline's wire after the date: "SIMFEROPOL, May 26 – RIA Novosti", "МОСКВА, 17 окт —"
+        rf"|(?:\d{{1,2}}\s*[-–—]\s*(?P<w5>{alternation})\b)"
         # a headline that opens with the source: "Politico: Biden allowed strikes"
         rf"|(?:^\W{{0,3}}(?P<h>{alternation})\s*[:：])",
         re.IGNORECASE,

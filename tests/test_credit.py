@@ -218,6 +218,29 @@ def test_attribution_deep_in_a_long_text_among_bare_mentions():
         # a wire's signature in other forms (junge Welt, derchotv.de)
         ("USA distanzieren sich von ukrainischen Angriffen. (AFP/jW)", "junge Welt", "AFP"),
         ("Bei einem Drohnenangriff auf den Flugplatz Pskow. Quelle: n-tv", "derchotv.de", "n-tv"),
+        # "according to" the outlet's sources, a date's wire, a name in single quotes (Prime,
+        # News-Pravda, Gerente; 2023, 2025)
+        (
+            "Согласно собеседникам The Wall Street Journal и The New York Times, Киеву недавно в"
+            " небольшом количестве предоставили ATACMS.",
+            "Prime",
+            "The Wall Street Journal",
+        ),
+        (
+            "The Kremlin responded. SIMFEROPOL, May 26 – RIA Novosti Crimea. The intention of the"
+            " leading NATO countries to lift restrictions.",
+            "News-Pravda",
+            "RIA Novosti",
+        ),
+        (
+            "Trump preguntó si Ucrania podría atacar Moscú, según ha revelado este martes el"
+            " ‘Financial Times’, que cita fuentes conocedoras de la conversación.",
+            "Gerente",
+            "Financial Times",
+        ),
+        # a title or a name that only looks like a byline is no credit
+        ("According to Prime Minister Donald Tusk, the drones came from Belarus.", "TVN24", None),
+        ("The minister spoke. Reuters, the agency, was not at the meeting.", "BBC", None),
         # a name closing the text without a dash is a mention, not a signature
         ("The minister thanked Reuters", "BBC", None),
     ],
