@@ -154,7 +154,7 @@ class ClusteringConfig(_Strict):
     # weight of the topic's concepts (its named groups) among an article's story features
     story_concept_weight: float = Field(default=1.0, ge=0)
     # similarity a story loses per day since its last article (see crawler/stories.py)
-    story_time_penalty: float = Field(default=0.2, ge=0)
+    story_time_penalty: float = Field(default=0.4, ge=0)
     # an event is identified by the headline and the lead, not the background further down
     story_lead_words: int = Field(default=120, ge=0)
     # batches at least this large compute features on every core, in workers forked while the
