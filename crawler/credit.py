@@ -192,6 +192,8 @@ KNOWN_SOURCES: dict[str, tuple[str, ...]] = {
     "Kyodo": ("Kyodo", "共同通信"),
     "Belga": ("Belga",),
     "TASR": ("TASR",),
+    "Digi24": ("Digi24",),
+    "Cumhuriyet": ("Cumhuriyet",),
     "Berliner Zeitung": ("Berliner Zeitung",),
     "NNA": ("NNA", "National News Agency"),
     "SITA": ("SITA",),
@@ -271,6 +273,9 @@ BEFORE = [
     r"джерело:", r"источник:", r"pochádzajú z", r"pocházejí z", r"повідомляв", r"повідомляла",
     r"повідомили", r"ha comunicato", r"согласно", r"згідно з", r"report by", r"приводит",
     r"наводить", r"obtained by", r"полученн(?:ом|ому|ым)", r"опубликован[оа]?", r"riferito al",
+    r"dilaporkan", r"sebagaimana dilaporkan", r"écrit", r"écrivent", r"riportat[oa] dal?",
+    r"kaynak\s*:", r"zdroj:", r"forrás:", r"źródło:", r"izvor:", r"sdělil[ao]?", r"řekl[ao]?",
+    r"предаде", r"speaking with",
 ]  # fmt: skip
 # Phrases that, right after a source's name, attribute the news to it.
 AFTER = [
@@ -294,7 +299,8 @@ AFTER = [
     # "CNN, citing Western officials, reported": the outlet citing others is the one with the news
     r"citing", r"со ссылкой на", r"з посиланням на", r"citando", r"citant",
     r"unter Berufung auf", r"powołując się na", r"s odkazem na", r"odvolávajúc sa na",
-    r"quoted", r"contributed to this report",
+    r"quoted", r"contributed to this report", r"заявил[аио]?", r"yer alan habere göre",
+    r"yer alan haberde", r"uvedla", r"uvedl",
 ]  # fmt: skip
 # Phrases that make the attribution an interview or a quote given to the outlet: the outlet
 # spoke to someone, it did not necessarily have the news. Such a credit is kept only when no
@@ -308,9 +314,9 @@ INTERVIEW = re.compile(
 # Scripts without spaces (Chinese, Japanese) or with particles glued to names (Korean, Hindi):
 # "据《华尔街日报》报道", "ロイター通信によると", "파이낸셜타임스에 따르면",
 # "... की रिपोर्ट के अनुसार".
-CJK_BEFORE = r"据|據|根据|根據|援引|引述|引用|综合|綜合"
+CJK_BEFORE = r"据|據|根据|根據|援引|引述|引用|综合|綜合|告訴|告诉"
 CJK_AFTER = (
-    r"报道|報導|報道|称|稱|披露|爆料|透露|によると|によれば|が報じた|は報じた|報じ|"
+    r"报道|報導|報道|称|稱|披露|爆料|透露|引述|援引|によると|によれば|が報じた|は報じた|報じ|"
     r"에 따르면|는 보도|은 보도|가 보도|이 보도|보도에 따르면|की रिपोर्ट|के अनुसार"
 )
 # Chinese, Japanese, Korean and Devanagari letters: where the unspaced pattern is worth running
@@ -322,7 +328,7 @@ _UNSPACED_SCRIPT = re.compile(r"[\u0900-\u097F\u3040-\u30FF\u3400-\u9FFF\uAC00-\
 REACH_BEFORE = 160
 REACH_AFTER = 60
 # the pattern's groups that name a wire whose copy this is, not who had the news
-WIRE_GROUPS = ("w", "w2", "w3", "w4", "w5")
+WIRE_GROUPS = ("w", "w2", "w3", "w4", "w5", "w6", "w7")
 # how far from the end of a text a closing wire signature is looked for
 SIGNATURE_REACH = 80
 _WORD = re.compile(r"\w+")
@@ -357,16 +363,18 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
         # up to four words (no punctuation) may stand between: "laut einem Bericht des
         # US-Magazins Politico", "according to officials who spoke to Politico"; the nearest
         # name wins ("повідомляють Politico та AP" credits Politico)
-        rf"(?:\b(?:{before})\s+(?:[^\s.,;:!?()\"«»„“”‘’]+\s+){{0,4}}?[\"«„“‘]?(?P<b>{alternation})\b)"
+        rf"(?:\b(?:{before})\s+(?:[^\s.,;:!?()\"«»„“”‘’]+\s+){{0,5}}?[\"«„“‘]?(?P<b>{alternation})\b)"
         # "Politico reported", "WSJ'nin haberine göre" (a suffix glued on), "Politico, which
         # first reported"
         rf"|(?:(?<![\w-])[\"«„“]?(?P<a>{alternation})(?:['’]\w{{1,5}})?[\"»“”]?,?"
-        rf"\s+(?:(?:which|who|that)\s+)?(?:\w+\s+)?(?:{after})(?!\w))"
+        rf"\s+(?:(?:which|who|that)\s+)?(?:\w+\s+){{0,2}}(?:{after})(?!\w))"
         # a wire dateline: "(Reuters) -", "(UrduPoint News / Sputnik - 24th May, 2023)",
         # "(SITA.sk) -", "(AFP/jW)", "ВАШИНГТОН, 7 декабря. /ТАСС/."
-        rf"|(?:\((?:[^()]{{0,40}}?/\s*)?(?P<w>{alternation})(?:\.[a-z]{{2,3}})?"
+        rf"|(?:\((?:[^()]{{0,40}}?/\s*)??(?P<w>{alternation})(?:\.[a-z]{{2,3}})?"
         rf"(?:\)\s*[-–—]|\s+[-–—]\s|/[^()\s]{{1,10}}\)))"
         rf"|(?:/\s*(?P<w2>{alternation})\s*/)"
+        # an outlet's own name, then its wire's: "DEMOKRAATTI/STT"
+        rf"|(?:(?<=\w)/(?P<w7>{alternation})\b)"
         # a wire's byline opening the text or a sentence: "Reuters, Washington", "Reuters |
         # Moscow", "NNA – US President ...", "Брянск. 14 января. ИНТЕРФАКС - Губернатор", "By AFP"
         rf"|(?:(?:^|[.!?]\s+)(?P<w3>{alternation})\s*(?:\||[-–—]\s|,\s+(?-i:[A-ZА-ЯЁІЇЄ])\w+\s))"
@@ -380,8 +388,9 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
     # a wire's signature closing the text: "... in Washington. — Reuters", "(AFP)"
     # "... — Reuters", "(AFP/jW)", "/ritzau/", "Quelle: n-tv", or the name alone on the last line
     signature = re.compile(
-        rf"(?:[-–—]\s*|\(|/|\n\s*|(?:quelle|source|fuente|fonte|джерело|источник)\s*:\s*)"
-        rf"(?P<w>{alternation})(?:/[^\s/()]{{1,10}})?\s*[)/]?\s*\.?\s*$",
+        rf"(?:[-–—]\s*|\(|/|\n\s*|(?:quelle|source|fuente|fonte|джерело|источник|kaynak|zdroj|"
+        rf"forrás|źródło|izvor)\s*:\s*)"
+        rf"(?P<w>{alternation})(?:/[^\s/()]{{1,10}}|,\s*\w{{1,4}})?\s*[)/]?\s*\.?\s*$",
         re.IGNORECASE,
     )
     names_only = re.compile(rf"(?<!\w)(?:{alternation})\b", re.IGNORECASE)
@@ -389,8 +398,11 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
     # without word boundaries: in unspaced scripts a name stands between other letters
     unspaced = re.compile(
         rf"(?:(?:{CJK_BEFORE})\s*[《「『“\"]?\s*(?P<b>{alternation}))"
-        rf"|(?:(?P<a>{alternation})(?:通信社|通信|紙|社|\([A-Za-z]+\))?[》」』”\"]?\s*"
-        rf"(?:網站|网站|報導|报道)?(?:\d+日|２\d日|[０-９]+日)?\s*(?:{CJK_AFTER}))"
+        rf"|(?:(?P<a>{alternation})(?:通信社|通信|紙|社|\([A-Za-z]+\))?[》」』”\"）)]?\s*"
+        rf"(?:網站|网站|報導|报道)?(?:\d+日|２\d日|[０-９]+日)?(?:今天|今日|昨天|此前|周.|週.)?\s*"
+        rf"(?:{CJK_AFTER}))"
+        # a Japanese dateline's wire: "[モスクワ 5日 ロイター] -"
+        rf"|(?:\[[^\]]{{0,20}}?(?P<w6>{alternation})\]\s*[-–—])"
         rf"|(?:(?P<j>{alternation})(?:通信社|通信|紙)?(?:は|が)[^。]{{0,60}}?(?:報じ|伝え))"
         # Korean: "파이낸셜타임스(FT)가 현지시간 15일 보도했습니다"
         rf"|(?:(?P<k>{alternation})(?:\([A-Za-z]+\))?(?:가|는|은|이)\s[^.。]{{0,40}}?보도)",

@@ -238,6 +238,62 @@ def test_attribution_deep_in_a_long_text_among_bare_mentions():
             "Gerente",
             "Financial Times",
         ),
+        # more phrasings of 2025 coverage: Indonesian, French, Japanese and Chinese reports, a
+        # Dutch dateline with two wires (the first is the copy's), a Finnish byline, Czech and
+        # Bulgarian sources (Metro TV News, News-Pravda, Newsweek Japan, udn, Welingelichte
+        # Kringen, Demokraatti, natoaktual.cz, Vesti.bg, iDNES.cz)
+        (
+            "Pertanyaan itu muncul dalam percakapan pada 4 Juli 2025, sebagaimana dilaporkan"
+            " Financial Times pada Rabu, 16 Juli 2025.",
+            "Metro TV News",
+            "Financial Times",
+        ),
+        (
+            "Le Pentagone ne permet pas à l'Ukraine d'utiliser des armes à longue portée pour"
+            " frapper la Russie, écrit le Wall Street Journal.",
+            "News-Pravda",
+            "The Wall Street Journal",
+        ),
+        (
+            "トマホーク供与なら米ロ関係は破綻、プーチン氏が警告. [モスクワ 5日 ロイター] - ロシアのプーチン"
+            "大統領は5日、警告した。",
+            "ニューズウィーク日本版",
+            "Reuters",
+        ),
+        (
+            "「華爾街日報」今天援引美國官員的說法報導，美國國防部一直暗中擋下烏克蘭以美製陸軍戰術飛彈系統攻擊俄羅斯境內目標。",
+            "聯合新聞網",
+            "The Wall Street Journal",
+        ),
+        (
+            "WASHINGTON (ANP/DPA) - De Oekraïense president Volodymyr Zelensky hoopt nog altijd.",
+            "Welingelichte Kringen",
+            "ANP",
+        ),
+        (
+            "Trump uhkaa Putinia Tomahawk-ohjuksilla. DEMOKRAATTI/STT Demokraatti  Trumpin mukaan"
+            " hän saattaa kertoa Putinille.",
+            "Demokraatti",
+            "STT",
+        ),
+        (
+            "Kreml však označil možnost dodání Tomahawků za krok, který nezmění dynamiku války."
+            " Zdroj: BBC (Velká Británie)",
+            "natoaktual.cz",
+            "BBC",
+        ),
+        (
+            "Тръмп заяви, че донякъде е взел решение за доставка на ракети Томахок на Украйна,"
+            " предаде Reuters.",
+            "Vesti.bg",
+            "Reuters",
+        ),
+        (
+            "Americká televizní stanice CNN v pátek uvedla, že Pentagon dal poskytnutí tomahawků"
+            " Ukrajině zelenou.",
+            "iDNES.cz",
+            "CNN",
+        ),
         # a title or a name that only looks like a byline is no credit
         ("According to Prime Minister Donald Tusk, the drones came from Belarus.", "TVN24", None),
         ("The minister spoke. Reuters, the agency, was not at the meeting.", "BBC", None),
