@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import json
 import sys
+from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from crawler.config import load_config
+from crawler.importer import parse_lines, run_import
 from crawler.stories import (
     FeatureWeights,
     StoryIndex,
@@ -16,6 +20,8 @@ from crawler.stories import (
     unpack_centroid,
     vectorize,
 )
+from crawler.urls import canonical_url
+from storage import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -94,3 +100,46 @@ def test_labelled_story_set():
         assert f1 >= 0.80 and r >= 0.95, (split, p, r, f1)
     assert m["copy_precision"] >= 0.95 and m["copy_recall"] >= 0.9
     assert m["credit_accuracy"] >= 0.85 and m["false_credits"] <= 0.05
+
+
+def test_real_coverage_links_languages_and_keeps_neighbouring_events_apart(tmp_path: Path):
+    """Published articles of 2022 (tests/data/real/, dev part): one statement reported in three
+    languages is one story; a threat four days later, reported in English and German, is another;
+    the Kremlin's same-day reaction to a US decision stays out of the decision's story."""
+    events = {
+        "2022-05-biden-no-rockets-russia",
+        "2022-06-us-himars-assurances",
+        "2022-06-peskov-fuel-fire",
+        "2022-06-putin-new-targets",
+    }
+    lines = [
+        line
+        for line in (ROOT / "tests" / "data" / "real" / "articles.jsonl").read_text().splitlines()
+        if json.loads(line)["event"] in events
+    ]
+    with Store(tmp_path / "real.db") as store:
+        run_import(store, load_config(ROOT / "feeds.yaml"), parse_lines(lines, "real"))
+        story_of = {
+            r["url"]: r["story_id"] for r in store.db.query("SELECT url, story_id FROM articles")
+        }
+    members: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for label in map(json.loads, lines):
+        sid = story_of[canonical_url(label["url"])]
+        if sid is not None:
+            members[sid].append((label["event"], label["lang"]))
+
+    def biggest(event: str) -> list[tuple[str, str]]:
+        return max(members.values(), key=lambda m: sum(1 for e, _ in m if e == event))
+
+    biden = biggest("2022-05-biden-no-rockets-russia")
+    assert {"en", "ru", "uk"} <= {
+        lang for e, lang in biden if e == "2022-05-biden-no-rockets-russia"
+    }
+    putin = biggest("2022-06-putin-new-targets")
+    assert {lang for _, lang in putin} >= {"en", "de"}
+    assert {e for e, _ in putin} == {"2022-06-putin-new-targets"}
+    reaction = biggest("2022-06-peskov-fuel-fire")
+    decision = biggest("2022-06-us-himars-assurances")
+    assert reaction is not decision
+    assert sum(1 for e, _ in reaction if e == "2022-06-peskov-fuel-fire") >= 3
+    assert not any(e == "2022-06-peskov-fuel-fire" for e, _ in decision)
