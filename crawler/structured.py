@@ -75,8 +75,10 @@ SITE_NAME_META = ("og:site_name", "application-name", "apple-mobile-web-app-titl
 # Separators between a headline and the site's name in <title> and og:title: "... | Site",
 # "... - SITE", "...：Site" (full-width colon and bar in Japanese and Chinese titles).
 TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·•*:/»]{1,2}\s+|\s*[|｜：]\s*")
-# The shortest text that counts as a site name when one name begins with the other.
+# The shortest text that counts as a site name, and how many more letters (a domain ending, an
+# edition's name: "MDR.DE" of "MDR") a name that begins with it may have.
 MIN_SITE_PREFIX = 3
+SITE_NAME_EXTRA = 4
 # A page "states" an ellipsis-cut headline when the text ends with one of these.
 ELLIPSIS = ("…", "...")
 
@@ -395,7 +397,7 @@ def site_host_names(url: str | None) -> list[str]:
     ``aa.com.tr`` of www.aa.com.tr (a generic second level under a country code is skipped)."""
     host = urlsplit(url).hostname or "" if url else ""
     labels = [x for x in host.split(".") if x and x not in HOST_PREFIXES]
-    if len(labels) < 2:
+    if len(labels) < 2 or all(x.isdigit() for x in labels) or ":" in host:  # an IP address
         return []
     size = (
         3 if len(labels) >= 3 and labels[-2] in GENERIC_SECOND_LEVEL and len(labels[-1]) == 2 else 2
@@ -436,8 +438,9 @@ def _key(text: str) -> str:
 
 
 def is_site_name(text: str, names: list[str]) -> bool:
-    """Whether ``text`` is the publisher's name (or one name begins with the other: "WELT" of
-    welt.de, "日本経済新聞" of "日本経済新聞 電子版")."""
+    """Whether ``text`` is the publisher's name, or one begins with the other and differs by a
+    suffix of a few letters ("MDR.DE" of mdr, "日本経済新聞" of "日本経済新聞 電子版"; not
+    "Future-dated story" of an outlet called "Future")."""
     key = _key(text)
     if len(key) < MIN_SITE_PREFIX:
         return False
@@ -445,7 +448,8 @@ def is_site_name(text: str, names: list[str]) -> bool:
         other = _key(name)
         if len(other) < MIN_SITE_PREFIX:
             continue
-        if key == other or key.startswith(other) or other.startswith(key):
+        short, long = sorted((key, other), key=len)
+        if long.startswith(short) and len(long) - len(short) <= SITE_NAME_EXTRA:
             return True
     return False
 

@@ -79,6 +79,6 @@ def test_only_valid_codes_count_as_declarations(value: str, code: str | None):
 
 
 def test_an_invalid_declaration_is_no_declaration():
-    """"english" is no code: the text decides, and a short text has no language."""
+    """ "english" is no code: the text decides, and a short text has no language."""
     assert detect_language(UKRAINIAN, declared="english") == "uk"
     assert detect_language("Short.", declared="english") is None

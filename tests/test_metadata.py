@@ -170,10 +170,20 @@ def test_the_sites_name_is_stripped_from_the_headline():
         ("Brexit: what next for the ports", ["Example Courier"], "Brexit: what next for the ports"),
         ("Ferry - the view from the river", ["Example Courier"], "Ferry - the view from the river"),
         ("Bridge to be rebuilt | Analysis", ["Example Courier"], "Bridge to be rebuilt | Analysis"),
+        # a headline that begins with the site's name is still a headline
+        ("Future-dated story", ["Future"], "Future-dated story"),
+        ("Future-dated story | Future", ["Future"], "Future-dated story"),
     ],
 )
 def test_strip_site_name(title: str, names: list[str], headline: str):
     assert strip_site_name(title, names) == headline
+
+
+def test_a_headline_that_begins_with_the_outlets_name_is_kept():
+    """An outlet called "Future" and the headline "Future-dated story": the page's headline was
+    taken for the site's name and the feed's title stored instead."""
+    out = extract(page(h1="Future-dated story"), "http://127.0.0.1:8080/p/1.html", outlet="future")
+    assert out.title == "Future-dated story"
 
 
 def test_the_feeds_outlet_name_is_stripped_where_the_page_names_no_site():
