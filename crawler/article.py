@@ -1,21 +1,42 @@
 """The one record that travels the pipeline and becomes an ``articles`` row.
 
-Page data wins over feed data where both exist (the page is the article; the feed is a teaser), and
-feed data fills whatever the page lacks, so an article is never poorer than its feed entry.
+Page and feed values are merged field by field, by which is better rather than by order, and the
+feed fills whatever the page lacks, so an article is never poorer than its feed entry:
+
+- headline: the page's (feeds cut headlines short and drop their subtitles); the feed's when the
+  page has none;
+- publication time: the page's when it has a time of day (its markup states the article's own
+  publication time, where many feeds give the time an entry was last updated), unless the feed
+  listed the article more than ``FEED_PROVES_EARLIER`` before it (the article existed then: the
+  page's "published" is a later edit); a feed time beats a page that gives the day only; a day
+  alone from the page beats a day alone from the feed;
+- author: the page's (persons from its markup or byline); the feed's when the page names none,
+  neither of them the publisher itself;
+- summary: the feed's (written as the teaser; a page's meta description is often the site's
+  generic blurb), else the page's description;
+- language: see :mod:`crawler.language`; the page's declaration, else the news sitemap's, else
+  the feed's configured language, is believed unless the text clearly says otherwise.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from crawler.extract import Extracted
 from crawler.feeds import FeedEntry
 from crawler.language import detect_language
+from crawler.structured import names_publisher
 from crawler.urls import canonical_url, is_trustworthy_canonical, url_key
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A page's publication time this much after the time its feed already listed the article is a
+# later edit, not the publication.
+FEED_PROVES_EARLIER = timedelta(hours=1)
+# Date-only values reach newsmon as midnight UTC (feedparser, news sitemaps): no time of day.
+_MIDNIGHT_UTC = ("T00:00:00+00:00", "T00:00:00Z", "T00:00:00")
 
 
 @dataclass
@@ -68,6 +89,46 @@ def _first(*values: str | None) -> str | None:
     return None
 
 
+def _moment(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def has_time(value: str | None) -> bool:
+    """Whether a stored time value gives the time of day (not a bare or midnight-UTC date)."""
+    value = (value or "").strip()
+    return len(value) > len("YYYY-MM-DD") and not value.endswith(_MIDNIGHT_UTC)
+
+
+def published(page: str | None, feed: str | None) -> str | None:
+    """The publication time from the page's and the feed's, by the rules in the module's
+    docstring."""
+    page, feed = _first(page), _first(feed)
+    if page and feed and has_time(page) and has_time(feed):
+        page_at, feed_at = _moment(page), _moment(feed)
+        if page_at and feed_at and page_at - feed_at > FEED_PROVES_EARLIER:
+            return feed
+        return page
+    for value in (page, feed):
+        if value and has_time(value):
+            return value
+    return page or feed
+
+
+def author(page: str | None, feed: str | None, publisher: list[str]) -> str | None:
+    """The page's author, else the feed's, refusing the publisher's own name."""
+    for value in (page, feed):
+        value = _first(value)
+        if value and not names_publisher(value, publisher):
+            return value
+    return None
+
+
 def from_page(
     *,
     page_url: str,
@@ -93,8 +154,10 @@ def from_page(
         url=canonical,
         outlet=outlet or extracted.sitename,
         title=_first(extracted.title, entry.title),
-        author=_first(extracted.author, entry.author),
-        published_at=_first(entry.published_at, extracted.published_at),
+        author=author(
+            extracted.author, entry.author, [n for n in (outlet, extracted.sitename) if n]
+        ),
+        published_at=published(extracted.published_at, entry.published_at),
         lang=detect_language(
             text or summary, declared=_first(extracted.lang, entry.lang, feed_lang)
         ),
@@ -126,7 +189,7 @@ def from_entry(
         url=canonical_url(entry.link),
         outlet=outlet,
         title=entry.title,
-        author=entry.author,
+        author=author(None, entry.author, [outlet] if outlet else []),
         published_at=entry.published_at,
         lang=detect_language(
             f"{entry.title or ''}. {entry.summary or ''}", declared=_first(entry.lang, feed_lang)

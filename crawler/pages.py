@@ -45,7 +45,7 @@ def process_page(item: PageItem, cluster_args: tuple[Any, ...] | None) -> articl
     try:
         # what Scrapy's response.text does: the HTTP charset, else the page's, else a guess
         _, html = html_to_unicode(item.content_type, item.body)
-        extracted = extract(html, item.url)
+        extracted = extract(html, item.url, item.outlet)
     except Exception as exc:  # a page that breaks the extractor must not stop the crawl
         log.warning("extraction failed for %s: %s", item.url, exc)
         extracted = Extracted()
