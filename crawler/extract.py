@@ -174,10 +174,12 @@ def extract(page: str | bytes, url: str | None = None, outlet: str | None = None
 
 def _author(meta: structured.PageMeta, found: str | None, names: list[str]) -> str | None:
     """Who wrote it: the persons the markup names, else trafilatura's byline, else a named
-    organisation (a wire such as dpa), each without URLs and without the publisher itself
-    (its name is the outlet, not an author)."""
+    organisation (a wire such as dpa), each without URLs. The publisher itself comes last: a
+    page that names no one else as its author ("By BBC News") is credited to the publisher, as
+    its readers see it, but a person's byline on the same page wins over it."""
     from trafilatura.json_metadata import normalize_authors
 
+    publisher: str | None = None
     for group in (meta.persons, (found or "").split("; "), meta.organisations):
         kept: list[str] = []
         for name in group:
@@ -186,11 +188,15 @@ def _author(meta: structured.PageMeta, found: str | None, names: list[str]) -> s
             normal = normalize_authors(None, name) or ""
             for part in normal.split("; "):
                 part = _as_written(part.strip(), name)
-                if part and not structured.names_publisher(part, names) and part not in kept:
+                if not part or part in kept:
+                    continue
+                if structured.names_publisher(part, names):
+                    publisher = publisher or " ".join(name.split())  # as the page writes it
+                else:
                     kept.append(part)
         if kept:
             return "; ".join(kept)
-    return None
+    return publisher
 
 
 def _as_written(part: str, name: str) -> str:

@@ -231,10 +231,16 @@ def test_a_meta_author_that_is_the_publisher_gives_way_to_the_byline():
     assert out.author == "John Smith"
 
 
-def test_the_publisher_alone_is_no_author():
+def test_the_publisher_is_the_author_only_when_the_page_names_no_one_else():
+    """A page whose only byline is the publisher ("By BBC News") is credited to it, as its
+    readers see it; a person named anywhere in the markup wins over it."""
     head = '<meta name="author" content="news.example.org">'
-    out = extract(page(head), URL)
-    assert out.author is None
+    assert extract(page(head), URL).author == "news.example.org"
+    person = [
+        {"@type": "Organization", "name": "news.example.org"},
+        {"@type": "Person", "name": "Jane Doe"},
+    ]
+    assert extract(page(head, ld=graph(author=person)), URL).author == "Jane Doe"
 
 
 def test_a_wire_credited_as_organisation_is_kept_when_no_person_is_named():
