@@ -171,11 +171,19 @@ def prepare_jinja2_environment(env: Any) -> None:
 
 @hookimpl
 def render_cell(value: Any, column: str, datasette: Any) -> Markup | None:
-    """A story id in any table or query links to that story's page, not to a bare row."""
-    if column == "story_id" and isinstance(value, int):
-        href = escape(datasette.urls.path(f"/story/{value}"))
-        return Markup(f'<a href="{href}">{value}</a>')
-    return None
+    """A story id in any table or query links to that story's page, not to a bare row (in a
+    table Datasette hands over the foreign key expanded: its value and the story's title)."""
+    if column != "story_id":
+        return None
+    label = None
+    if isinstance(value, dict) and "value" in value:
+        value, label = value["value"], value.get("label")
+    if not isinstance(value, int):
+        return None
+    href = escape(datasette.urls.path(f"/story/{value}"))
+    if label and label != value:
+        return Markup(f'<a href="{href}">{escape(label)}</a>&nbsp;<em>{value}</em>')
+    return Markup(f'<a href="{href}">{value}</a>')
 
 
 @hookimpl
