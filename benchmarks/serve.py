@@ -299,17 +299,25 @@ def main() -> None:
             n = store.count("articles")
         print(f"newsmon serve on {n:,} articles ({args.db}), {args.rounds} rounds per page")
         print(f"{'page':48} {'median':>9} {'p95':>9} {'max':>9}  status")
+        slowest = []
         for kind, urls in kinds.items():
-            samples, statuses = [], set()
+            samples, statuses, per_url = [], set(), {}
             for _ in range(args.rounds):
                 for url in urls:
                     took, status = fetch(base + url)
                     samples.append(took)
                     statuses.add(status)
+                    per_url.setdefault(url, []).append(took)
             print(_line(kind, samples, statuses))
+            worst = max(per_url, key=lambda u: statistics.median(per_url[u]))
+            slowest.append((statistics.median(per_url[worst]), worst))
         print(_line("story picture, first draw (matplotlib)", first_draw, {200}))
         if args.while_writing:
             print(f"(a writer inserted {written[0]:,} articles meanwhile)")
+        print("slowest URLs (median): " + "; ".join(
+            f"{urllib.parse.unquote_plus(u)} {t * 1000:.0f} ms"
+            for t, u in sorted(slowest, reverse=True)[:4]
+        ))  # fmt: skip
     finally:
         stop.set()
         os.killpg(proc.pid, signal.SIGTERM)

@@ -672,12 +672,16 @@ class Store:
             params.append(limit)
         rows = list(self.db.query(sql, params))
         if rows:
-            marks_sql = ",".join("?" * len(rows))
+            # One pass over the matches in the results' rowid range, keeping the results
+            # (``+rowid``: not handed to FTS5, which would run a prefix query once per id).
+            ids = [r["id"] for r in rows]
+            marks_sql = ",".join("?" * len(ids))
             snippets = dict(
                 self.db.execute(
                     "SELECT rowid, snippet(articles_fts, -1, ?, ?, '\u2026', 16) FROM"
-                    f" articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks_sql})",
-                    [marks[0], marks[1], query, *(r["id"] for r in rows)],
+                    " articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?"
+                    f" AND +rowid IN ({marks_sql})",
+                    [marks[0], marks[1], query, min(ids), max(ids), *ids],
                 ).fetchall()
             )
             for row in rows:
