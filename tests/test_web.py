@@ -362,3 +362,15 @@ def test_templates_and_plugin_ship_in_the_package():
     for path in files:
         relative = path.relative_to(REPO / "crawler").as_posix()
         assert any(fnmatch.fnmatch(relative, pat) for pat in patterns), relative
+
+
+def test_pages_of_a_new_empty_database(tmp_path):
+    """Before the first crawl: no stories, no chart, no hits, and no error either."""
+    with Store(tmp_path / "new.db") as store:
+        home = data.home(store)
+        assert home["stories"] == [] and home["attention"].days == []
+        assert "<svg" in chart.svg(home["attention"])
+        assert data.story(store, 1) is None
+        found = data.search(store, data.SearchForm(q="Kharkiv"))
+        assert found["hits"] == [] and found["error"] is None
+        assert data.feeds(store) == {"feeds": [], "failing": 0}

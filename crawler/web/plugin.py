@@ -3,9 +3,9 @@ search and feed health (each with a ``.json`` twin), a story's spread picture, l
 Datasette's own tables to story pages, and the pages in Datasette's navigation menu.
 
 Everything runs inside Datasette through its documented hooks (``register_routes``,
-``render_cell``, ``menu_links``), reads on Datasette's read-only connections and renders
-Datasette's templates, so the tables, SQL and canned queries stay one click away and nothing
-here can write.
+``render_cell``, ``menu_links``, ``prepare_jinja2_environment``, ``startup``), reads on
+Datasette's read-only connections and renders Datasette's templates, so the tables, SQL and
+canned queries stay one click away and nothing here can write.
 """
 
 from __future__ import annotations
@@ -161,6 +161,17 @@ def register_routes(datasette: Any) -> list[tuple[str, Callable[..., Any]]]:
         (r"^/feeds$", feeds_page),
         (r"^/feeds\.json$", feeds_json),
     ]
+
+
+def _load_plotting() -> None:
+    import crawler.plot  # noqa: F401  (matplotlib: half a second to import)
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    """Import matplotlib in the background while the server starts, so the first story picture
+    someone opens costs the drawing only."""
+    threading.Thread(target=_load_plotting, name="newsmon-load-plotting", daemon=True).start()
 
 
 @hookimpl

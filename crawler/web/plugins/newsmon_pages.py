@@ -6,6 +6,13 @@ from crawler.web.plugin import (
     prepare_jinja2_environment,
     register_routes,
     render_cell,
+    startup,
 )
 
-__all__ = ["menu_links", "prepare_jinja2_environment", "register_routes", "render_cell"]
+__all__ = [
+    "menu_links",
+    "prepare_jinja2_environment",
+    "register_routes",
+    "render_cell",
+    "startup",
+]
