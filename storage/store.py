@@ -618,21 +618,22 @@ class Store:
             )
         ]
 
-    def outlets_and_languages(self) -> tuple[list[str], list[str]]:
-        """Every outlet and language articles have, for search filters to offer."""
-        outlets = [
-            r[0]
-            for r in self.db.execute(
-                "SELECT DISTINCT outlet FROM articles WHERE outlet != '' ORDER BY outlet"
-            )
-        ]
-        langs = [
-            r[0]
-            for r in self.db.execute(
-                "SELECT DISTINCT lang FROM articles WHERE lang != '' ORDER BY lang"
-            )
-        ]
-        return outlets, langs
+    def outlets_and_languages(self, after_id: int = 0) -> tuple[set[str], set[str], int]:
+        """Outlets and languages of the articles with an id above ``after_id`` (search filters
+        offer them), and the highest id seen: a caller keeping them reads only what is new."""
+        outlets: set[str] = set()
+        langs: set[str] = set()
+        newest = after_id
+        for outlet, lang, top in self.db.execute(
+            "SELECT outlet, lang, max(id) FROM articles WHERE id > ? GROUP BY outlet, lang",
+            [after_id],
+        ):
+            if outlet:
+                outlets.add(outlet)
+            if lang:
+                langs.add(lang)
+            newest = max(newest, top)
+        return outlets, langs, newest
 
     # -- searching and exporting ---------------------------------------------------------------
 

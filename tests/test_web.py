@@ -299,6 +299,7 @@ def test_pages_read_what_a_crawl_writes_meanwhile(site):
     assert before["title"] == "newsmon"
     newest = rows(db, "SELECT max(published_at) FROM articles WHERE relevant = 1")[0][0]
     page = fetch(base + "/")[1].decode()
+    filters = fetch(base + "/search")[1].decode()  # the outlets offered, as of now
     with Store(db) as store:
         story_id = store.create_story("Live: a story written while the page is served", newest)
         store.db.execute(
@@ -309,7 +310,9 @@ def test_pages_read_what_a_crawl_writes_meanwhile(site):
         )  # fmt: skip
         store.refresh_stories([story_id])
         store.db.conn.commit()
-    assert "Live Outlet" not in page
+    assert "Live Outlet" not in page and "Live Outlet" not in filters
+    assert '<option value="Live Outlet">' in fetch(base + "/search")[1].decode()
+    assert '<option selected>sw</option>' in fetch(base + "/search?q=Habari&lang=sw")[1].decode()
     after = fetch(base + "/")[1].decode()
     assert f'href="/story/{story_id}"' in after and "Live Outlet" in after
     assert re.search(r"<title>\d{4}-\d\d-\d\d sw: 1 article</title>", after)

@@ -9,7 +9,8 @@ can be tested without a browser.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from html import escape
 from typing import Any
@@ -160,19 +161,30 @@ def highlight(snippet: str | None) -> str:
     return text.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
 
 
-# (database path) -> (newest article id, outlets, languages)
-_choices: dict[str, tuple[int, list[str], list[str]]] = {}
+@dataclass
+class FilterChoices:
+    """Outlets and languages the search filters offer, as of article ``newest``."""
+
+    newest: int = 0
+    outlets: set[str] = field(default_factory=set)
+    languages: set[str] = field(default_factory=set)
+
+
+_choices: dict[str, FilterChoices] = {}  # by database path
+_choices_lock = threading.Lock()  # Datasette reads in several threads
 
 
 def filter_choices(store: Store) -> tuple[list[str], list[str]]:
     """Outlets and languages for the search filters. Listing them reads every article (80 ms at
-    100k), so they are kept until a new article arrives (the newest id is one index seek)."""
-    newest = store.db.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
-    cached = _choices.get(str(store.path))
-    if cached is None or cached[0] != newest:
-        cached = (newest, *store.outlets_and_languages())
-        _choices[str(store.path)] = cached
-    return cached[1], cached[2]
+    100k), so they are kept and only articles newer than the last look are read again (a crawl
+    adds outlets, never takes them away)."""
+    with _choices_lock:
+        known = _choices.setdefault(str(store.path), FilterChoices())
+        outlets, languages, newest = store.outlets_and_languages(after_id=known.newest)
+        known.outlets |= outlets
+        known.languages |= languages
+        known.newest = newest
+        return sorted(known.outlets), sorted(known.languages)
 
 
 def search(store: Store, form: SearchForm, limit: int = SEARCH_LIMIT) -> dict[str, Any]:
