@@ -50,6 +50,7 @@ CREDIT_SHARE = 0.2
 RELEVANT_SHARE = 0.7
 FAILING_FEEDS = 15
 BATCH = 5000
+WRITER = "Benchmark writer"  # the outlet of articles --while-writing adds (and removes)
 SEARCHES = [
     {"q": "Ukraine"},
     {"q": "Kharkiv"},
@@ -241,20 +242,34 @@ def pages(db: Path) -> dict[str, list[str]]:
 
 
 def writer(db: Path, stop: threading.Event, counter: list[int]) -> None:
-    """A crawl's writes while pages are read: one article per transaction, as fast as it goes
-    with a pause, through the same Store a crawl uses."""
-    rng = random.Random(7)
+    """A crawl's writes while pages are read: one article per transaction, 50 a second at
+    most, through the same Store a crawl uses; they are deleted again when it stops, so the
+    database stays the one built."""
+    rng = random.Random()
     with Store(db) as store:
+        _remove_written(store)
         while not stop.is_set():
             stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
             with store.db.atomic():
                 store.db.execute(
                     "INSERT INTO articles (url, outlet, title, published_at, first_seen_at, lang,"
-                    " text, relevant) VALUES (?, 'Writer', 'Live article', ?, ?, 'en', ?, 1)",
-                    [f"https://writer.example/{rng.random()}", stamp, stamp, "Ukraine " * 200],
+                    " text, relevant) VALUES (?, ?, 'Live article', ?, ?, 'en', ?, 1)",
+                    [
+                        f"https://writer.example/{rng.random()}",
+                        WRITER,
+                        stamp,
+                        stamp,
+                        "Ukraine " * 200,
+                    ],  # fmt: skip
                 )
             counter[0] += 1
             time.sleep(0.02)
+        _remove_written(store)
+
+
+def _remove_written(store: Store) -> None:
+    with store.db.atomic():
+        store.db.execute(f"DELETE FROM articles WHERE outlet = '{WRITER}'")
 
 
 def main() -> None:
@@ -277,6 +292,7 @@ def main() -> None:
     )
     base = f"http://127.0.0.1:{port}"
     stop, written = threading.Event(), [0]
+    thread = threading.Thread(target=writer, args=(args.db, stop, written), daemon=True)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -292,7 +308,6 @@ def main() -> None:
         for urls in kinds.values():  # warm up: connections, templates, page cache
             for url in urls:
                 fetch(base + url)
-        thread = threading.Thread(target=writer, args=(args.db, stop, written), daemon=True)
         if args.while_writing:
             thread.start()
         with Store(args.db, readonly=True) as store:
@@ -320,6 +335,8 @@ def main() -> None:
         ))  # fmt: skip
     finally:
         stop.set()
+        if thread.is_alive():
+            thread.join(timeout=30)
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
 
