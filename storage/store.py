@@ -77,6 +77,11 @@ class Store:
         store.db = Database(conn)
         return store
 
+    def data_version(self) -> int:
+        """A number that changes on this connection whenever another connection (in any
+        process) commits to the file: what a reader caching a result compares."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
     def close(self) -> None:
         self.db.close()
 

@@ -222,7 +222,7 @@ def test_story_json_twin_is_what_the_cli_prints(site):
 @browser
 def test_search_highlights_hits_and_reports_a_bad_query(site, tmp_path):
     base, db = site
-    page = dom(base + "/search?q=Kharkiv&relevant=1", tmp_path)
+    page = dom(base + "/search?q=Kharkiv", tmp_path)
     hits = re.findall(r'<p class="snippet">(.*?)</p>', page, re.S)
     assert hits and all("<mark>" in h.lower() for h in hits)
     assert all(re.search(r"<mark>kharkiv", h, re.I) for h in hits)
@@ -239,23 +239,23 @@ def test_search_ranks_as_the_cli_and_filters(site):
     cli = newsmon("--db", str(db), "search", "Ukraine", "--json", "--limit", "50")
     assert cli.returncode == 0, cli.stderr
     expected = [json.loads(line)["id"] for line in cli.stdout.splitlines()]
-    web = get_json(base + "/search.json?q=Ukraine&relevant=1")["rows"]
+    web = get_json(base + "/search.json?q=Ukraine")["rows"]
     assert [r["id"] for r in web] == expected and len(expected) > 10
     # language, outlet and date span
-    german = get_json(base + "/search.json?q=Ukraine&relevant=1&lang=de")["rows"]
+    german = get_json(base + "/search.json?q=Ukraine&lang=de")["rows"]
     assert german and {r["lang"] for r in german} == {"de"}
     outlet = web[0]["outlet"]
     one = get_json(base + "/search.json?" + urllib.parse.urlencode(
-        {"q": "Ukraine", "relevant": "1", "outlet": outlet}))["rows"]  # fmt: skip
+        {"q": "Ukraine", "outlet": outlet}))["rows"]  # fmt: skip
     assert one and {r["outlet"] for r in one} == {outlet}
-    spanned = get_json(base + "/search.json?q=Ukraine&relevant=1&since=2025-01-01&until=2025-12-31")
+    spanned = get_json(base + "/search.json?q=Ukraine&since=2025-01-01&until=2025-12-31")
     assert spanned["rows"] and all(
         "2025-01-01" <= (r["published_at"] or r["first_seen_at"]) < "2025-12-31"
         for r in spanned["rows"]
     )
     assert any(not (r["published_at"] or "").startswith("2025") for r in web)  # others exist
-    # relevant only (the default) against every article
-    every = get_json(base + "/search.json?q=Ukraine")["rows"]  # q given, box unticked: all
+    # relevant only (the default, as the CLI's) against every article
+    every = get_json(base + "/search.json?q=Ukraine&all=1")["rows"]  # newsmon search --all
     assert {r["relevant"] for r in web} == {True} and False in {r["relevant"] for r in every}
     status, body, _ = fetch(base + "/search?q=Ukraine&since=yesterday")
     assert status == 400 and b"is not a date" in body
@@ -312,7 +312,7 @@ def test_pages_read_what_a_crawl_writes_meanwhile(site):
         store.db.conn.commit()
     assert "Live Outlet" not in page and "Live Outlet" not in filters
     assert '<option value="Live Outlet">' in fetch(base + "/search")[1].decode()
-    assert '<option selected>sw</option>' in fetch(base + "/search?q=Habari&lang=sw")[1].decode()
+    assert "<option selected>sw</option>" in fetch(base + "/search?q=Habari&lang=sw")[1].decode()
     after = fetch(base + "/")[1].decode()
     assert f'href="/story/{story_id}"' in after and "Live Outlet" in after
     assert re.search(r"<title>\d{4}-\d\d-\d\d sw: 1 article</title>", after)

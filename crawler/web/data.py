@@ -34,9 +34,7 @@ def home(store: Store, *, min_outlets: int = 1, limit: int = HOME_STORIES) -> di
     languages = store.story_languages([s["id"] for s in stories])
     for story in stories:
         story["languages"] = languages.get(story["id"], [])
-    failing = store.db.execute(
-        "SELECT count(*) FROM feeds WHERE consecutive_failures > 0 OR disabled"
-    ).fetchone()[0]
+    failing = sum(1 for f in store.feeds() if f["consecutive_failures"] or f["disabled"])
     return {
         "stories": stories,
         "min_outlets": min_outlets,
@@ -61,7 +59,7 @@ def topic_attention(store: Store, days: int = ATTENTION_DAYS) -> Attention:
     Counting them reads tens of thousands of rows (30 ms at 100k articles) on every home page,
     so the result is kept per connection until anything commits to the file (SQLite's
     ``data_version`` changes on this connection when another one, in any process, commits)."""
-    version = store.db.execute("PRAGMA data_version").fetchone()[0]
+    version = store.data_version()
     cached = _attention.get(id(store.db.conn))
     if cached is not None and cached[0] == version and days == ATTENTION_DAYS:
         return cached[1]
@@ -142,16 +140,15 @@ class SearchForm:
 
     @classmethod
     def from_args(cls, args: Any) -> SearchForm:
-        """From the query string; ``relevant`` unticked means every article, but a page opened
-        without a query starts with relevant articles only (as ``newsmon search`` does)."""
-        q = (args.get("q") or "").strip()
+        """From the query string: relevant articles only unless ``all=1`` (``newsmon search
+        --all``), so a bare ``?q=`` URL, the form and the CLI all start from the same set."""
         return cls(
-            q=q,
+            q=(args.get("q") or "").strip(),
             since=(args.get("since") or "").strip(),
             until=(args.get("until") or "").strip(),
             outlet=(args.get("outlet") or "").strip(),
             lang=(args.get("lang") or "").strip(),
-            relevant_only=args.get("relevant") == "1" if "q" in args else True,
+            relevant_only=args.get("all") != "1",
         )
 
 
