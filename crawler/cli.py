@@ -361,11 +361,8 @@ def cmd_story(args: argparse.Namespace) -> int:
             raise UsageError(f"no story {args.id} in {db}")
         articles = store.story_articles(args.id)
     first = story["first_seen_at"]
-    records = []
-    for row in articles:
-        record = output.article_record(row)
-        record["lag_hours"] = output.hours_between(first, row["event_time"])
-        records.append(record)
+    document = output.story_document(story, articles)
+    records = document["articles"]
     if args.plot:
         from crawler.plot import plot_story
 
@@ -375,7 +372,7 @@ def cmd_story(args: argparse.Namespace) -> int:
             raise UsageError(f"--plot: {exc}") from None
         print(f"story {story['id']}: plot written to {args.plot}", file=sys.stderr)
     if args.json:
-        print(json.dumps({**output.story_record(story), "articles": records}, ensure_ascii=False))
+        print(json.dumps(document, ensure_ascii=False))
         return EXIT_OK
     print(f"story {story['id']}: {story['title']}")
     print(
@@ -428,15 +425,10 @@ def cmd_search(args: argparse.Namespace) -> int:
                 marks=marks,
             )
         except sqlite3.OperationalError as exc:
-            hint = ""
-            if re.search(r'(^|\s)[^\s"]*\w[-./]\w', args.query):
-                hint = " (put words with - . or / in double quotes: '\"F-16\"')"
-            raise UsageError(f"bad search query {args.query!r}: {exc}{hint}") from None
+            raise UsageError(output.bad_query_message(args.query, exc)) from None
     if args.json:
         for row in rows:
-            record = output.article_record(row)
-            record["snippet"], record["rank"] = row["snippet"], round(-row["rank"], 4)
-            print(json.dumps(record, ensure_ascii=False))
+            print(json.dumps(output.search_record(row), ensure_ascii=False))
         return EXIT_OK
     if not rows:
         print("no matching articles" + ("" if args.all else " (relevant only; --all for every)"))

@@ -62,6 +62,37 @@ def story_record(row: dict[str, Any]) -> dict[str, Any]:
     return {key: row.get(key) for key in STORY_EXPORT}
 
 
+def story_document(story: dict[str, Any], articles: list[dict[str, Any]]) -> dict[str, Any]:
+    """One story with every article and its lag after the first report: what ``newsmon story
+    --json`` prints and the story page's JSON twin serves, built in one place so they agree."""
+    first = story["first_seen_at"]
+    records = []
+    for row in articles:
+        record = article_record(row)
+        record["lag_hours"] = hours_between(first, row["event_time"])
+        records.append(record)
+    return {**story_record(story), "articles": records}
+
+
+def search_record(row: dict[str, Any]) -> dict[str, Any]:
+    """One search hit as ``newsmon search --json`` prints it (and the search page's JSON)."""
+    record = article_record(row)
+    record["snippet"], record["rank"] = row["snippet"], round(-row["rank"], 4)
+    return record
+
+
+_NEEDS_QUOTES = re.compile(r'(^|\s)[^\s"]*\w[-./]\w')
+
+
+def bad_query_message(query: str, error: Exception) -> str:
+    """What to tell someone whose search FTS5 rejected: its own words, plus the usual fix when
+    a word holds - . or / (FTS5 reads them as operators)."""
+    hint = ""
+    if _NEEDS_QUOTES.search(query):
+        hint = " (put words with - . or / in double quotes: '\"F-16\"')"
+    return f"bad search query {query!r}: {error}{hint}"
+
+
 def hours_between(start: str | None, end: str | None) -> float | None:
     a, b = parse_time(start), parse_time(end)
     if a is None or b is None:

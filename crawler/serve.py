@@ -1,6 +1,7 @@
 """Datasette over the newsmon database: titles, descriptions, units, full-text search on
 articles and canned queries for what people ask first (latest stories, a story's timeline,
-who breaks news first, feed health).
+who breaks news first, feed health), plus newsmon's own pages (``crawler/web``: the home page of
+latest stories, a story's full coverage, search, feed health) through a Datasette plugin.
 
 Read-only for the web: Datasette opens the file while crawls keep writing (WAL), and nothing
 in the metadata allows writes.
@@ -70,6 +71,19 @@ QUERIES: dict[str, dict[str, Any]] = {
     },
 }
 
+# Bookkeeping of the crawl and the clustering: hidden from Datasette's listings (a newsroom never
+# browses them) but still there for SQL. FTS5's own tables Datasette hides by itself.
+INTERNAL_TABLES = {
+    "_sqlite_migrations": "schema migrations applied (sqlite-utils)",
+    "article_signatures": "MinHash signatures for copy detection",
+    "article_features": "story clustering features per article",
+    "feature_df": "document frequency of clustering features",
+    "clustering_meta": "clustering counters",
+    "story_state": "centroids of active stories",
+    "article_topics": "per-topic relevance scores",
+}
+WEB = Path(__file__).resolve().parent / "web"
+
 _ARTICLE_DESCRIPTIONS = {
     "url": "canonical URL (tracking parameters stripped, AMP/mobile folded)",
     "published_at": "publication time, UTC",
@@ -121,9 +135,16 @@ def metadata(db_path: Path) -> dict[str, Any]:
                             "poll_every": "seconds between polls, from feeds.yaml",
                         },
                     },
-                    "article_urls": {"description": "Every URL form that led to an article"},
+                    "article_urls": {
+                        "description": "Every URL form that led to an article",
+                        "hidden": True,
+                    },
                     "revisions": {"description": "Old headlines of articles that changed"},
                     "crawl_runs": {"description": "One row per crawl, with its counts"},
+                    **{
+                        table: {"description": why, "hidden": True}
+                        for table, why in INTERNAL_TABLES.items()
+                    },
                 },
                 "queries": QUERIES,
             }
@@ -132,7 +153,9 @@ def metadata(db_path: Path) -> dict[str, Any]:
 
 
 def serve(db_path: Path, port: int, host: str = "127.0.0.1") -> None:
-    """Replace this process with Datasette on ``db_path`` (so signals reach it directly)."""
+    """Replace this process with Datasette on ``db_path`` (so signals reach it directly), with
+    newsmon's templates and plugin. Facet suggestions are off: on a 100k-article table they
+    cost seconds per page (facets asked for with ``_facet=`` still work)."""
     meta = metadata(db_path)
     handle = tempfile.NamedTemporaryFile(
         "w", prefix="newsmon-datasette-", suffix=".json", delete=False, encoding="utf-8"
@@ -142,7 +165,8 @@ def serve(db_path: Path, port: int, host: str = "127.0.0.1") -> None:
     args = [
         sys.executable, "-m", "datasette", "serve", str(db_path), "--metadata", handle.name,
         "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "5000",
-        "--setting", "default_page_size", "50",
+        "--setting", "default_page_size", "50", "--setting", "suggest_facets", "off",
+        "--template-dir", str(WEB / "templates"), "--plugins-dir", str(WEB / "plugins"),
     ]  # fmt: skip
     sys.stdout.flush()
     os.execv(sys.executable, args)

@@ -66,6 +66,22 @@ class Store:
             self.db.execute("PRAGMA foreign_keys = ON")
             migrations.apply(self.db)
 
+    @classmethod
+    def over(cls, conn: sqlite3.Connection) -> Store:
+        """A Store on a connection someone else opened and owns (the web pages run on
+        Datasette's read-only connections): no pragmas, no migrations, and never closed here, so
+        the web reads through the same queries as the CLI instead of copies of them."""
+        store = cls.__new__(cls)
+        row = conn.execute("PRAGMA database_list").fetchone()
+        store.path = Path(row[2] if row and row[2] else ":memory:")
+        store.db = Database(conn)
+        return store
+
+    def data_version(self) -> int:
+        """A number that changes on this connection whenever another connection (in any
+        process) commits to the file: what a reader caching a result compares."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
     def close(self) -> None:
         self.db.close()
 
@@ -569,6 +585,62 @@ class Store:
             )
         )
 
+    def story_languages(self, story_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Each story's languages, the most written first, read from the story timeline index
+        alone (a list page shows them for dozens of stories at once)."""
+        out: dict[int, list[str]] = {}
+        ids = list(story_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self.db.execute(
+                "SELECT story_id, lang, count(*) AS n FROM articles"
+                " INDEXED BY idx_articles_story_timeline"
+                f" WHERE story_id IN ({','.join('?' * len(chunk))}) AND lang != ''"
+                " GROUP BY story_id, lang ORDER BY story_id, n DESC, lang",
+                chunk,
+            ).fetchall()
+            for story_id, lang, _ in rows:
+                out.setdefault(story_id, []).append(lang)
+        return out
+
+    def latest_published(self) -> str | None:
+        """Publication time of the newest relevant article (the end of the attention chart,
+        so an archive that stopped being crawled still shows its last days)."""
+        row = self.db.execute(
+            "SELECT max(published_at) FROM articles WHERE relevant = 1"
+        ).fetchone()
+        return row[0] if row else None
+
+    def daily_counts(self, since: str, until: str) -> list[tuple[str, str, int]]:
+        """(day, language, relevant articles) published in [since, until): the topic's
+        attention, read through the (relevant, published_at) index."""
+        return [
+            (day, lang or "?", n)
+            for day, lang, n in self.db.execute(
+                "SELECT substr(published_at, 1, 10) AS day, lang, count(*) FROM articles"
+                " WHERE relevant = 1 AND published_at >= ? AND published_at < ?"
+                " GROUP BY day, lang ORDER BY day, lang",
+                [since, until],
+            )
+        ]
+
+    def outlets_and_languages(self, after_id: int = 0) -> tuple[set[str], set[str], int]:
+        """Outlets and languages of the articles with an id above ``after_id`` (search filters
+        offer them), and the highest id seen: a caller keeping them reads only what is new."""
+        outlets: set[str] = set()
+        langs: set[str] = set()
+        newest = after_id
+        for outlet, lang, top in self.db.execute(
+            "SELECT outlet, lang, max(id) FROM articles WHERE id > ? GROUP BY outlet, lang",
+            [after_id],
+        ):
+            if outlet:
+                outlets.add(outlet)
+            if lang:
+                langs.add(lang)
+            newest = max(newest, top)
+        return outlets, langs, newest
+
     # -- searching and exporting ---------------------------------------------------------------
 
     def search(
@@ -578,6 +650,7 @@ class Store:
         since: str | None = None,
         until: str | None = None,
         outlet: str | None = None,
+        lang: str | None = None,
         relevant_only: bool = True,
         limit: int | None = 20,
         depth: int | None = SEARCH_DEPTH,
@@ -599,19 +672,23 @@ class Store:
             f" WHERE articles_fts MATCH ?{window}) m JOIN articles a ON a.id = m.id WHERE 1"
         )
         params: list[Any] = [query, *([depth] if window else [])]
-        sql, params = self._article_filters(sql, params, since, until, outlet, relevant_only)
+        sql, params = self._article_filters(sql, params, since, until, outlet, relevant_only, lang)
         sql += " ORDER BY m.rank, a.id"
         if limit:
             sql += " LIMIT ?"
             params.append(limit)
         rows = list(self.db.query(sql, params))
         if rows:
-            marks_sql = ",".join("?" * len(rows))
+            # One pass over the matches in the results' rowid range, keeping the results
+            # (``+rowid``: not handed to FTS5, which would run a prefix query once per id).
+            ids = [r["id"] for r in rows]
+            marks_sql = ",".join("?" * len(ids))
             snippets = dict(
                 self.db.execute(
                     "SELECT rowid, snippet(articles_fts, -1, ?, ?, '\u2026', 16) FROM"
-                    f" articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks_sql})",
-                    [marks[0], marks[1], query, *(r["id"] for r in rows)],
+                    " articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?"
+                    f" AND +rowid IN ({marks_sql})",
+                    [marks[0], marks[1], query, min(ids), max(ids), *ids],
                 ).fetchall()
             )
             for row in rows:
@@ -654,6 +731,7 @@ class Store:
         until: str | None,
         outlet: str | None,
         relevant_only: bool,
+        lang: str | None = None,
     ) -> tuple[str, list[Any]]:
         if relevant_only:
             sql += " AND a.relevant = 1"
@@ -666,6 +744,9 @@ class Store:
         if outlet:
             sql += " AND a.outlet = ? COLLATE NOCASE"
             params.append(outlet)
+        if lang:
+            sql += " AND a.lang = ? COLLATE NOCASE"
+            params.append(lang)
         return sql, params
 
     # -- crawl runs --------------------------------------------------------------------------
