@@ -473,3 +473,88 @@ def test_a_feed_with_only_last_modified_is_not_modified_next_run(tmp_path: Path)
     assert seen[1].get("If-Modified-Since") == stamp and "If-None-Match" not in seen[1]
     assert {p: n for p, n in fs.hits.items() if p.startswith("/news/")} == pages_before
     assert rows(db, "SELECT sum(feeds_not_modified) FROM crawl_runs") == [(1,)]
+
+
+def test_progress_line_on_a_terminal_stderr(tmp_path: Path):
+    """README: 'on a terminal, a progress line on stderr while it runs'. stderr is a pty; the
+    article page is held until the test has read a progress line, so the crawl is certainly
+    still running when one is due (no timing). stdout, a pipe, gets the summary alone."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import threading
+
+    from conftest import FAST, REPO
+    from faultserver import FaultServer, respond
+
+    release = threading.Event()
+    with FaultServer() as fs:
+        link = fs.url("/news/held-story")
+        fs.faults["/feed.xml"] = respond(
+            200,
+            (
+                f'<?xml version="1.0"?><rss version="2.0"><channel><title>P</title>'
+                f"<link>{fs.url('/')}</link><item><title>Held story</title><link>{link}</link>"
+                f"</item></channel></rss>"
+            ).encode(),
+            "application/rss+xml",
+        )
+        page = respond(
+            200,
+            b"<html><body><article><h1>Held</h1><p>"
+            + b"A paragraph long enough to be kept as the body of the story. " * 30
+            + b"</p></article></body></html>",
+            "text/html; charset=utf-8",
+        )
+
+        def held_page(h) -> None:
+            release.wait(PROGRESS_WAIT_LIMIT)  # a bound for a broken crawl, not an assertion
+            page(h)
+
+        fs.faults["/news/held-story"] = held_page
+        fs.faults["/robots.txt"] = respond(200, b"User-agent: *\nAllow: /\n")
+        feeds = tmp_path / "feeds.yaml"
+        feeds.write_text(f"feeds:\n  - name: p\n    url: {fs.url('/feed.xml')}\n    outlet: P\n")
+        master, slave = pty.openpty()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "--db", str(tmp_path / "news.db"),
+             "--feeds", str(feeds), "crawl", *FAST],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+        )  # fmt: skip
+        os.close(slave)
+        terminal = b""
+        try:
+            while b"1 feeds polled" not in terminal:
+                ready, _, _ = select.select([master], [], [], PROGRESS_WAIT_LIMIT)
+                assert ready, f"no progress line on the terminal: {terminal!r}"
+                terminal += os.read(master, 4096)
+            release.set()
+            while True:  # the rest, until the crawl closes the terminal
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # EIO: every writer is gone
+                    break
+                if not chunk:
+                    break
+                terminal += chunk
+            stdout = proc.stdout.read().decode()
+            assert proc.wait(timeout=PROGRESS_WAIT_LIMIT) == 0
+        finally:
+            release.set()
+            os.close(master)
+            if proc.poll() is None:
+                proc.kill()
+    text = terminal.decode()
+    assert "\r1 feeds polled, 0 new articles, " in text and " queued, " in text
+    assert text.endswith("\r\x1b[K"), repr(text[-80:])  # the line is cleared when it ends
+    assert stdout.startswith("crawl ok: 1 feeds polled") and "1 articles new" in stdout
+    assert "feeds polled, 0 new articles" not in stdout and "\r" not in stdout
+
+
+PROGRESS_WAIT_LIMIT = 60  # seconds; only ever reached when the crawl is broken
