@@ -2,7 +2,12 @@
 
     python benchmarks/crawl.py [--outlets 10] [--articles 1200] [--page-kb 80] [--repeat 1]
                                [--real-pages ../shared/benchmarks/extraction] [--only-real]
-                               [--recrawl-feeds 1000] [--no-peer]
+                               [--recrawl-feeds 1000] [--no-peer] [--start-delay S]
+
+Every figure that involves a crawl is printed with the settings it ran with: ``[shipped
+settings]`` by default, or, with ``--start-delay S``, ``[AUTOTHROTTLE_START_DELAY=S, shipped
+1.0]`` (a loopback web answers in microseconds, and AutoThrottle needs a few responses per host
+to come down from its start delay, so a short crawl of few hosts is slower with the shipped one).
 
 1. Two webs, one after the other, each served from another process:
    - generated (benchmarks/newsweb.py): outlets on 127.0.0.2, .3, ..., overlapping section feeds,
@@ -10,14 +15,14 @@
    - real pages (when --real-pages exists): the shared extraction benchmark's 181 pages, each
      served by several outlets (as syndicated copy is) until there are about --articles, with
      their ground-truth bodies as the truth.
-2. ``newsmon crawl`` (a subprocess, shipped settings except AUTOTHROTTLE_START_DELAY=0.05):
+2. ``newsmon crawl`` (a subprocess, shipped settings unless --start-delay):
    articles/s end to end, CPU seconds per article (the crawl and its extraction workers), peak
    memory (the process tree's proportional set size, sampled), extraction F1 against the truth.
 3. An immediate second crawl: requests, bytes received, seconds (it should fetch only feeds, 304).
 4. The ceiling: the same extraction function over the saved pages in a process pool on all cores,
    no network; and the ceiling of all the pool's work per page (extraction, language detection,
    clustering inputs), which the crawl does and the peer does not. The peer: ``trafilatura
-   --feed`` over the same feeds (its politeness sleep set to 0, as our throttle starts at 0.05 s;
+   --feed`` over the same feeds (its politeness sleep set to 0, whatever our start delay;
    ``--parallel`` = cores), with its F1 on the same truth.
    With --repeat N, crawl and references are timed N times in turn and the medians of the
    per-round ratios printed.
@@ -50,6 +55,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import newsweb  # noqa: E402
 from extraction import match, prf  # noqa: E402
 
+from crawler import settings as shipped_settings  # noqa: E402
 from crawler.config import load_config  # noqa: E402
 from crawler.extract import extract  # noqa: E402
 from crawler.features import precompute_args  # noqa: E402
@@ -57,6 +63,15 @@ from crawler.feeds import FeedEntry  # noqa: E402
 from crawler.pages import PageItem, process_page  # noqa: E402
 
 CORES = os.cpu_count() or 1
+SHIPPED_START_DELAY = float(shipped_settings.AUTOTHROTTLE_START_DELAY)
+START_DELAY = SHIPPED_START_DELAY  # set from --start-delay by main()
+
+
+def settings_note() -> str:
+    """What to print next to every figure a crawl produced: the settings it ran with."""
+    if START_DELAY == SHIPPED_START_DELAY:
+        return "[shipped settings]"
+    return f"[AUTOTHROTTLE_START_DELAY={START_DELAY:g}, shipped {SHIPPED_START_DELAY:g}]"
 
 
 def f1(pairs: list[tuple[str, str]]) -> tuple[float, float, float]:
@@ -159,8 +174,13 @@ def feeds_yaml(path: Path, feeds: list[dict]) -> None:
 
 
 def newsmon(db: Path, feeds: Path, *extra: str) -> list[str]:
+    delay = (
+        []
+        if START_DELAY == SHIPPED_START_DELAY
+        else ["-s", f"AUTOTHROTTLE_START_DELAY={START_DELAY:g}"]
+    )
     return [sys.executable, "-m", "crawler", "--db", str(db), "--feeds", str(feeds), "crawl",
-            "-s", "AUTOTHROTTLE_START_DELAY=0.05", *extra]  # fmt: skip
+            *delay, *extra]  # fmt: skip
 
 
 def pool_rate(func: Callable[..., object], *columns: Sequence[object]) -> float:
@@ -275,25 +295,27 @@ def throughput(args: argparse.Namespace, tmp: Path, real: Path | None) -> None:
             top = ceiling(pages)
             shares["ceiling"].append(rate / top)
             print(f"ceiling (extraction, {CORES} processes, no network): {top:.1f} articles/s; "
-                  f"newsmon reaches {rate / top:.0%} of it")  # fmt: skip
+                  f"newsmon reaches {rate / top:.0%} of it {settings_note()}")  # fmt: skip
             whole = ceiling_per_page(pages, feeds, page_type)
             shares["whole"].append(rate / whole)
             print(f"ceiling of the pool's whole work per page (extraction, language, clustering "
                   f"inputs; {CORES} processes, no network): {whole:.1f} articles/s; newsmon "
-                  f"reaches {rate / whole:.0%} of it")  # fmt: skip
+                  f"reaches {rate / whole:.0%} of it {settings_note()}")  # fmt: skip
             if not args.no_peer:
                 peer_rate, peer_n, peer_matched, peer_f1 = peer(tmp, manifest["feeds"], truth)
                 peer_rate = peer_rate or float("nan")
                 shares["peer"].append(rate / peer_rate)
                 print(f"peer (trafilatura --feed): {peer_n} articles, {peer_rate:.1f} "
                       f"articles/s, F1 {peer_f1:.3f} (over the {peer_matched} it gave the page's "
-                      f"URL); newsmon is {rate / peer_rate:.2f}x its speed")  # fmt: skip
+                      f"URL); newsmon is {rate / peer_rate:.2f}x its speed "
+                      f"{settings_note()}")  # fmt: skip
         if args.repeat > 1:
             med = {k: statistics.median(v) for k, v in shares.items() if v}
             print(f"median of {args.repeat} rounds: newsmon {med['rate']:.1f} articles/s, "
                   f"{med['ceiling']:.0%} of the extraction ceiling, {med['whole']:.0%} of the "
                   f"whole per-page ceiling"
-                  + (f", {med['peer']:.2f}x the peer" if "peer" in med else ""))  # fmt: skip
+                  + (f", {med['peer']:.2f}x the peer" if "peer" in med else "")
+                  + f" {settings_note()}")  # fmt: skip
     finally:
         server.terminate()
         server.wait()
@@ -315,14 +337,16 @@ def crawl_round(
     print(f"newsmon crawl: {n} articles in {first['wall']:.1f} s = {rate:.1f} articles/s; "
           f"{first['cpu'] / max(n, 1) * 1000:.0f} ms CPU/article; "
           f"peak memory (PSS of the tree) {first['peak'] / 2**20:.0f} MB; "
-          f"extraction P {ours_f1[0]:.3f} R {ours_f1[1]:.3f} F1 {ours_f1[2]:.3f}")  # fmt: skip
+          f"extraction P {ours_f1[0]:.3f} R {ours_f1[1]:.3f} F1 {ours_f1[2]:.3f} "
+          f"{settings_note()}")  # fmt: skip
     print(f"  {first['stdout'].strip()}")
     if round_ == 1:
         server_stats(args.port, reset=True)
         second = timed(newsmon(db, feeds), tmp)
         stats = server_stats(args.port)
         print(f"second crawl: {stats['requests']} requests ({stats['paths'].get('page', 0)} "
-              f"pages), {stats['bytes']:,} bytes received, {second['wall']:.1f} s")  # fmt: skip
+              f"pages), {stats['bytes']:,} bytes received, {second['wall']:.1f} s "
+              f"{settings_note()}")  # fmt: skip
     return rate
 
 
@@ -344,7 +368,7 @@ def recrawl(args: argparse.Namespace, tmp: Path) -> None:
               f"{second['wall']:.1f} s "
               f"(first crawl {first['wall']:.1f} s), {stats['requests']} requests, "
               f"{stats['paths'].get('page', 0)} article fetches, {stats['bytes']:,} bytes; "
-              f"{second['stdout'].strip()}")  # fmt: skip
+              f"{second['stdout'].strip()} {settings_note()}")  # fmt: skip
     finally:
         server.terminate()
         server.wait()
@@ -368,7 +392,14 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="rounds of crawl and references; medians printed"
     )
+    parser.add_argument(
+        "--start-delay", type=float, default=SHIPPED_START_DELAY,
+        help=f"AUTOTHROTTLE_START_DELAY for the crawls (shipped: {SHIPPED_START_DELAY:g}); "
+        "every figure says which",
+    )  # fmt: skip
     args = parser.parse_args()
+    global START_DELAY
+    START_DELAY = args.start_delay
     real = args.real_pages if (args.real_pages / "ground-truth.json").exists() else None
     with tempfile.TemporaryDirectory(prefix="newsmon-crawl-bench-") as tmp:
         if not args.only_real:

@@ -202,6 +202,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if args.max_articles:
             raise UsageError("--max-articles is not supported with --redis")
         result = run_distributed(options, RedisOptions(args.redis))
+        if result.error:  # e.g. no worker answered: the summary alone would not say why
+            print(f"newsmon: error: {result.error}", file=sys.stderr)
         print(result.summary(), flush=True)
         return result.exit_code
     try:

@@ -15,7 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from w3lib.url import canonicalize_url
+
+from crawler.urls import url_key
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -192,16 +193,11 @@ class LoadedConfig:
 
 
 def _fold_url(url: str) -> str:
-    """A loose key for spotting the same feed listed twice under another URL form: scheme,
-    ``www.``, case, a trailing slash, query order, tracking parameters and fragments differ."""
-    url = canonicalize_url(url.strip(), keep_fragments=False)
-    url = re.sub(r"^https?://(www\.)?", "", url, flags=re.IGNORECASE)
-    path, _, query = url.partition("?")
-    params = [p for p in query.split("&") if p and not _TRACKING.match(p)]
-    return path.lower().rstrip("/") + ("?" + "&".join(params) if params else "")
-
-
-_TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_[a-z]+|ref|source)=", re.IGNORECASE)
+    """A loose key for spotting the same source listed twice under another URL form: the crawl's
+    own :func:`~crawler.urls.url_key` (scheme, ``www.``/``m.`` host, default port, trailing slash,
+    query order, tracking parameters and fragment folded), so feeds.yaml and the crawl agree on
+    what is one URL. A page or offset parameter (``?from=100``) makes another source."""
+    return url_key(url.strip())
 
 
 def _line_of(data: Any, loc: tuple[Any, ...]) -> int | None:

@@ -43,6 +43,8 @@ class CrawlResult:
     status: str  # ok | failed | interrupted
     counts: dict[str, int]
     seconds: float
+    # why a distributed run stopped short (a one-process crawl logs its reason as it stops)
+    error: str | None = None
 
     @property
     def exit_code(self) -> int:
@@ -244,7 +246,12 @@ def run_distributed(options: CrawlOptions, redis_options: RedisOptions) -> Crawl
             counts.update({k: got.get(k, 0) for k in COUNTS})
         finally:
             store.finish_run(run_id, status, counts, error)
-    return CrawlResult(status=status, counts=counts, seconds=time.monotonic() - started)
+    return CrawlResult(
+        status=status,
+        counts=counts,
+        seconds=time.monotonic() - started,
+        error=error if status == "interrupted" else None,
+    )
 
 
 def run_worker(

@@ -1,8 +1,12 @@
 """Canonical URLs: one article, one key, whatever tracking junk the link arrived with.
 
-courlan does the normalisation (case, default ports, sorted query, its own tracker list); we add the
-trackers it does not know and drop fragments, so that ``?utm_source=rss``, ``?fbclid=...`` and
-``#comments`` variants of one page fold into one row.
+This is the one URL normaliser: the crawl keys articles with it and the feeds.yaml checks spot a
+source listed twice with it. courlan normalises scheme, host, default port and path; the query is
+ours alone, filtered by :data:`TRACKING_PARAMS` and :data:`TRACKING_PREFIXES` and nothing else
+(courlan's own tracker pattern also drops ``source``, ``cid``, ``uid``, ``gallery`` and any name
+beginning ``ref``, which folds distinct pages into one). A parameter that selects a page, a part
+of a list or a format is kept, whatever its name suggests elsewhere: a paginated sitemap
+``...?outputType=xml&from=100`` keeps its page and ``/?feed=rss2`` stays a feed, not the home page.
 """
 
 from __future__ import annotations
@@ -12,19 +16,29 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from courlan import extract_domain, normalize_url
 
-# Query parameters that only say how a reader arrived, never which page they read.
+# Query parameters that only say how a reader arrived, never which page they read (compared in
+# lower case). Anything not listed here, or matched by a prefix below, is part of the page's
+# address and is kept.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "igshid", "twclid", "ttclid",
-        "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id",
-        "oly_enc_id", "vero_id", "wickedid", "ref", "ref_src", "ref_url", "referrer", "src",
-        "cmpid", "cmp", "ito", "ocid", "taid", "smid", "smtyp", "share", "spm", "at_medium",
-        "at_campaign", "at_custom1", "at_custom2", "at_custom3", "at_custom4", "ns_mchannel",
-        "ns_source", "ns_campaign", "ns_linkname", "ns_fee", "sr_share", "s_cid", "xtor",
-        "guccounter", "guce_referrer", "guce_referrer_sig", "rss", "feed", "from", "via",
+        "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "ysclid", "igshid", "twclid",
+        "ttclid", "wbraid", "gbraid", "li_fat_id", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok",
+        "wickedid", "ref", "ref_src", "ref_url", "referrer", "referer", "src", "via", "source",
+        "cmpid", "cmp", "ito", "ocid", "taid", "smid", "smtyp", "share", "spm", "sr_share",
+        "s_cid", "xtor", "guccounter", "guce_referrer", "guce_referrer_sig", "campaign", "medium",
+        "affiliate", "aff", "affid", "partnerid", "clickid",
     }
 )  # fmt: skip
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "at_", "ns_", "stm_")
+TRACKING_PREFIXES = (
+    "utm_", "pk_", "mtm_", "hsa_", "at_", "ns_", "stm_", "mc_", "itm_", "oly_", "vero_",
+)  # fmt: skip
+
+# Parameters that pick a page, an offset or a format of a list. Never tracking, whatever a prefix
+# rule might match: listed so that a later addition to the tracking rules cannot drop them.
+PAGE_PARAMS = frozenset(
+    {"from", "page", "offset", "start", "p", "pg", "outputtype", "output", "format", "feed",
+     "rss", "limit", "size", "count", "per_page", "before", "after", "since", "until", "cursor"}
+)  # fmt: skip
 
 _SCHEME = re.compile(r"^https?://", re.IGNORECASE)
 
@@ -33,8 +47,11 @@ def is_http_url(url: str | None) -> bool:
     return bool(url) and bool(_SCHEME.match(url.strip()))
 
 
-def _is_tracking(name: str) -> bool:
+def is_tracking_param(name: str) -> bool:
+    """Whether a query parameter only records how the reader arrived (dropped from keys)."""
     low = name.lower()
+    if low in PAGE_PARAMS:
+        return False
     return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
 
 
@@ -46,13 +63,16 @@ def canonical_url(url: str) -> str:
     url = url.strip()
     if not is_http_url(url):
         raise ValueError(f"not an http(s) URL: {url!r}")
+    raw = urlsplit(url)
+    # courlan sees no query: its own tracker pattern must not decide what is tracking.
+    address = urlunsplit((raw.scheme, raw.netloc, raw.path, "", ""))
     try:
-        url = normalize_url(url)
+        address = normalize_url(address)
     except (ValueError, AttributeError):
         pass  # courlan gives up on some odd URLs; the steps below still apply
-    parts = urlsplit(url)
+    parts = urlsplit(address)
     query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+        (k, v) for k, v in parse_qsl(raw.query, keep_blank_values=True) if not is_tracking_param(k)
     ]
     host = (parts.hostname or "").lower().rstrip(".")
     netloc = host

@@ -84,8 +84,10 @@ def run_writer(
         apply(rq.decode_message(raw))
     server.set(keys["pending"], 0)
     # What a dead run's workers took and never delivered is free again: their claims, and the
-    # shared dupefilter that would drop the page's request as already seen.
-    server.delete(keys["claimed"], keys["dupefilter"])
+    # shared dupefilter that would drop the page's request as already seen. Sources an earlier
+    # run queued and no worker took are dropped too: no poll of theirs was recorded, so they are
+    # due again below, and queued twice they would be polled (and counted) twice.
+    server.delete(keys["claimed"], keys["dupefilter"], keys["sources"])
     sources = due_sources(
         config, store, kinds=("feed", "sitemap"), only=only, poll_all=poll_all,
         due_slack=due_slack,

@@ -272,3 +272,36 @@ def m011_story_norms(db: Database) -> None:
     again, and so computes exactly what one long run would (NULL: computed on restore)."""
     db["story_state"].add_column("norm", float)
     db["story_state"].add_column("norm_independent", float)
+
+
+@migrations()
+def m012_url_forms_of_one_normaliser(db: Database) -> None:
+    """Keys under the one URL normaliser (crawler/urls.py), added beside the old ones.
+
+    Until this migration, canonical URLs dropped ``from``, ``feed`` and ``rss`` as tracking, and
+    courlan's own pattern dropped more (``cid``, ``uid``, ``gallery``, ``refresh``, any name
+    beginning ``ref`` or ``ga``...). Now those are kept, so a link stored before would get another
+    canonical URL and variant key: the next crawl would fetch it again and store a second row.
+    Every recorded raw link and redirect (kind ``link`` / ``redirect``) is normalised again and
+    its new canonical URL and key recorded for the same article, so old articles keep matching
+    (the old forms stay too). An import stored only the old canonical URL, not the raw one: such
+    an article is matched again only by its old form or by the page's declared canonical URL.
+    """
+    from crawler.urls import canonical_url, url_key  # the normaliser whose forms are recorded
+
+    rows = db.execute(
+        "SELECT url, article_id, kind, first_seen_at FROM article_urls"
+        " WHERE kind IN ('link', 'redirect') AND url LIKE '%?%'"
+    ).fetchall()
+    added = []
+    for url, article_id, kind, first_seen_at in rows:
+        try:
+            forms = [(canonical_url(url), kind), (url_key(url), "key")]
+        except ValueError:
+            continue  # not an http(s) URL: nothing to normalise
+        added += [(form, article_id, form_kind, first_seen_at) for form, form_kind in forms]
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO article_urls (url, article_id, kind, first_seen_at)"
+        " VALUES (?, ?, ?, ?)",
+        added,
+    )

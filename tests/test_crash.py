@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -363,30 +364,56 @@ def test_kill_9_after_an_etag_feed_was_polled_the_plain_rerun_fetches_the_rest(t
         assert not [p for p in srv.hits if p.startswith("/a/")]
 
 
+def gated_site(srv: FaultServer, tmp: Path, gate: threading.Semaphore) -> Path:
+    """The slow site, each page served only once the test releases one more permit of ``gate``:
+    the crawl cannot end, nor store a page, before the test lets it (no timing)."""
+    feeds = slow_site(srv, tmp, delay=0)
+    for path, page in [(p, f) for p, f in srv.faults.items() if p.startswith("/a/")]:
+
+        def gated(h, page=page) -> None:
+            gate.acquire(timeout=GATE_LIMIT)  # a bound for a broken test, never reached
+            page(h)
+
+        srv.faults[path] = gated
+    return feeds
+
+
+GATE_LIMIT = 120  # seconds a held page waits at most (a broken test fails on its timeout)
+
+
 def test_second_crawl_exits_75_at_once_and_readers_never_fail(tmp_path: Path):
+    """A second crawl exits 75 without waiting for the first (which cannot end: its pages are
+    held) and without polling anything; search and stories answer while the first crawl is
+    running and storing pages between the reads."""
+    gate = threading.Semaphore(0)
     with FaultServer() as srv:
-        feeds = slow_site(srv, tmp_path, delay=0.15)
+        feeds = gated_site(srv, tmp_path, gate)
         db = tmp_path / "news.db"
         first = start_crawl(db, feeds)
         try:
+            gate.release(3)
             wait_for(lambda: count(db, "SELECT count(*) FROM articles") >= 3)
             runs_before = rows(db, "SELECT id, status FROM crawl_runs")
-            started = time.monotonic()
             second = crawl(db, feeds, "--all")
             assert second.returncode == 75, second.stderr
-            assert time.monotonic() - started < 15
+            assert first.poll() is None  # so the second did not wait for the lock to be free
             assert "holds" in second.stderr and second.stdout == ""
+            assert srv.hits["/feed.xml"] == 1  # the second polled nothing
             assert rows(db, "SELECT id, status FROM crawl_runs") == runs_before  # wrote nothing
 
-            # search and stories while the crawl writes: WAL readers never see an error
-            reads = 0
-            while first.poll() is None and reads < 6:
+            # search and stories while the crawl stores pages: WAL readers never see an error
+            for _ in range(READ_ROUNDS):
+                gate.release(PAGES_PER_ROUND)  # these are stored while the reads run
                 for args in (("search", "Kharkiv", "--all", "--json"), ("stories", "--json")):
                     result = newsmon("--db", str(db), *args)
                     assert result.returncode == 0, result.stderr
-                    reads += 1
-            assert reads >= 2
+                assert first.poll() is None  # the reads did happen during the crawl
         finally:
+            gate.release(N_ARTICLES)  # the rest (and more: nothing waits on a failed test)
             out, err = first.communicate(timeout=120)
         assert first.returncode == 0, err
         assert rows(db, "SELECT count(*) FROM articles") == [(N_ARTICLES,)]
+
+
+READ_ROUNDS = 3
+PAGES_PER_ROUND = 5

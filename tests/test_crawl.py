@@ -389,3 +389,172 @@ def test_bad_settings_of_a_distributed_crawl_are_one_line_errors(tmp_path: Path,
                      "--redis", "redis://127.0.0.1:9/0", "-s", "CONCURRENT_REQUESTS=many")  # fmt: skip
     assert result.returncode == 2
     assert result.stderr == "newsmon: error: -s CONCURRENT_REQUESTS='many': expected a number\n"
+
+
+def test_robots_txt_disallow_is_obeyed_and_the_documented_user_agent_is_sent(
+    server: SiteServer, tmp_path: Path
+):
+    """README: 'robots.txt obeyed ... a descriptive User-Agent' (crawler/settings.py's)."""
+    site, feeds, db = _setup(server, tmp_path, per_outlet=2)
+    # alpha forbids its article pages (its feeds stay allowed); everything else is open.
+    server.resources["/robots.txt"] = Resource(
+        b"User-agent: *\nDisallow: /alpha/2024/\n", "text/plain", conditional=False
+    )
+    result = crawl(db, feeds)
+    assert result.returncode == 0, result.stderr
+    paths = [r.path for r in server.log]
+    assert "/robots.txt" in paths
+    assert not [p for p in paths if p.startswith("/alpha/2024/")], "a disallowed page was fetched"
+    allowed = [a for a in site.articles if a.outlet != "alpha"]
+    assert {a.path for a in allowed} <= set(paths)
+    stored = {u for (u,) in rows(db, "SELECT url FROM articles")}
+    assert stored == {server.url(a.path) for a in allowed}
+
+    from crawler import settings
+
+    agents = {r.headers.get("User-Agent") for r in server.log}
+    assert agents == {settings.USER_AGENT}, agents
+    assert settings.USER_AGENT.startswith("newsmon/") and "robots.txt" in settings.USER_AGENT
+
+
+def test_a_feed_with_only_last_modified_is_not_modified_next_run(tmp_path: Path):
+    """A feed host that sends Last-Modified and no ETag: the next run asks If-Modified-Since with
+    the stored date, gets 304 and fetches no page again."""
+    from faultserver import FaultServer, respond
+
+    stamp = "Thu, 30 May 2024 21:14:00 GMT"
+    seen: list[dict[str, str]] = []
+    with FaultServer() as fs:
+        links = [fs.url(f"/news/story-{i}") for i in range(2)]
+        items = "".join(
+            f"<item><title>Story {i}</title><link>{link}</link><pubDate>{stamp}</pubDate></item>"
+            for i, link in enumerate(links)
+        )
+        feed = (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>LM</title>'
+            f"<link>{fs.url('/')}</link>{items}</channel></rss>"
+        ).encode()
+
+        def last_modified_only(h) -> None:
+            seen.append(dict(h.headers))
+            if h.headers.get("If-Modified-Since") == stamp:
+                respond(304, b"", "application/rss+xml", Last_Modified=stamp)(h)
+            else:
+                respond(200, feed, "application/rss+xml", Last_Modified=stamp)(h)
+
+        fs.faults["/feed.xml"] = last_modified_only
+        fs.faults["/robots.txt"] = respond(200, b"User-agent: *\nAllow: /\n")
+        for i in range(2):
+            body = " ".join(
+                f"Paragraph {n} of story {i} says enough to be kept." for n in range(40)
+            )
+            fs.faults[f"/news/story-{i}"] = respond(
+                200,
+                f"<html><head><title>Story {i}</title></head><body><article><h1>Story {i}</h1>"
+                f"<p>{body}</p></article></body></html>".encode(),
+                "text/html; charset=utf-8",
+            )
+        feeds = tmp_path / "feeds.yaml"
+        feeds.write_text(f"feeds:\n  - name: lm\n    url: {fs.url('/feed.xml')}\n    outlet: LM\n")
+        db = tmp_path / "news.db"
+        first = crawl(db, feeds)
+        assert first.returncode == 0, first.stderr
+        assert "2 articles new" in first.stdout
+        assert rows(db, "SELECT etag, last_modified, last_status FROM feeds") == [
+            (None, stamp, 200)
+        ]
+        pages_before = {p: n for p, n in fs.hits.items() if p.startswith("/news/")}
+
+        second = crawl(db, feeds)
+        assert second.returncode == 0, second.stderr
+        assert "1 not modified" in second.stdout and "0 articles new" in second.stdout
+    assert len(seen) == 2
+    assert "If-Modified-Since" not in seen[0]
+    assert seen[1].get("If-Modified-Since") == stamp and "If-None-Match" not in seen[1]
+    assert {p: n for p, n in fs.hits.items() if p.startswith("/news/")} == pages_before
+    assert rows(db, "SELECT sum(feeds_not_modified) FROM crawl_runs") == [(1,)]
+
+
+def test_progress_line_on_a_terminal_stderr(tmp_path: Path):
+    """README: 'on a terminal, a progress line on stderr while it runs'. stderr is a pty; the
+    article page is held until the test has read a progress line, so the crawl is certainly
+    still running when one is due (no timing). stdout, a pipe, gets the summary alone."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import threading
+
+    from conftest import FAST, REPO
+    from faultserver import FaultServer, respond
+
+    release = threading.Event()
+    with FaultServer() as fs:
+        link = fs.url("/news/held-story")
+        fs.faults["/feed.xml"] = respond(
+            200,
+            (
+                f'<?xml version="1.0"?><rss version="2.0"><channel><title>P</title>'
+                f"<link>{fs.url('/')}</link><item><title>Held story</title><link>{link}</link>"
+                f"</item></channel></rss>"
+            ).encode(),
+            "application/rss+xml",
+        )
+        page = respond(
+            200,
+            b"<html><body><article><h1>Held</h1><p>"
+            + b"A paragraph long enough to be kept as the body of the story. " * 30
+            + b"</p></article></body></html>",
+            "text/html; charset=utf-8",
+        )
+
+        def held_page(h) -> None:
+            release.wait(PROGRESS_WAIT_LIMIT)  # a bound for a broken crawl, not an assertion
+            page(h)
+
+        fs.faults["/news/held-story"] = held_page
+        fs.faults["/robots.txt"] = respond(200, b"User-agent: *\nAllow: /\n")
+        feeds = tmp_path / "feeds.yaml"
+        feeds.write_text(f"feeds:\n  - name: p\n    url: {fs.url('/feed.xml')}\n    outlet: P\n")
+        master, slave = pty.openpty()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "--db", str(tmp_path / "news.db"),
+             "--feeds", str(feeds), "crawl", *FAST],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+        )  # fmt: skip
+        os.close(slave)
+        terminal = b""
+        try:
+            while b"1 feeds polled" not in terminal:
+                ready, _, _ = select.select([master], [], [], PROGRESS_WAIT_LIMIT)
+                assert ready, f"no progress line on the terminal: {terminal!r}"
+                terminal += os.read(master, 4096)
+            release.set()
+            while True:  # the rest, until the crawl closes the terminal
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # EIO: every writer is gone
+                    break
+                if not chunk:
+                    break
+                terminal += chunk
+            stdout = proc.stdout.read().decode()
+            assert proc.wait(timeout=PROGRESS_WAIT_LIMIT) == 0
+        finally:
+            release.set()
+            os.close(master)
+            if proc.poll() is None:
+                proc.kill()
+    text = terminal.decode()
+    assert "\r1 feeds polled, 0 new articles, " in text and " queued, " in text
+    assert text.endswith("\r\x1b[K"), repr(text[-80:])  # the line is cleared when it ends
+    assert stdout.startswith("crawl ok: 1 feeds polled") and "1 articles new" in stdout
+    assert "feeds polled, 0 new articles" not in stdout and "\r" not in stdout
+
+
+PROGRESS_WAIT_LIMIT = 60  # seconds; only ever reached when the crawl is broken

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import socket
+
 from conftest import newsmon, rows
 
 from crawler.demo.site import load_demo_data
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_demo_stores_sample_articles_with_clean_text(tmp_path):
+    """Run twice on one port: the second run finds the same URLs and stores nothing. (The demo's
+    usual port, 8642, may be taken by anything else on the machine, another checkout's tests
+    among them; the demo then takes any free port, and its URLs would differ between runs.)"""
     db = tmp_path / "demo.db"
-    result = newsmon("--db", str(db), "demo", "--port", "0")
+    port = str(_free_port())
+    result = newsmon("--db", str(db), "demo", "--port", port)
     assert result.returncode == 0, result.stderr
     data = load_demo_data()
     assert f"{len(data['articles'])} articles new" in result.stdout
@@ -26,7 +38,7 @@ def test_demo_stores_sample_articles_with_clean_text(tmp_path):
         for noise in ("Most read", "cookies", "newsletter", "Comments", "All rights reserved"):
             assert noise not in text
 
-    again = newsmon("--db", str(db), "demo", "--port", "0")
+    again = newsmon("--db", str(db), "demo", "--port", port)
     assert again.returncode == 0
     assert "0 articles new" in again.stdout
 

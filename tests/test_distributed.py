@@ -17,7 +17,6 @@ from faultserver import FaultServer, conditional
 from test_crash import count, slow_page
 
 REDIS = shutil.which("redis-server")
-pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server is not installed")
 
 
 def _free_port() -> int:
@@ -28,6 +27,9 @@ def _free_port() -> int:
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A real redis-server of the test's own (the tests without this fixture need no Redis)."""
+    if REDIS is None:
+        pytest.skip("redis-server is not installed")
     port = _free_port()
     proc = subprocess.Popen(
         [REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -72,9 +74,10 @@ def site(srv: FaultServer, tmp: Path, feeds: int, per_feed: int, shared: int) ->
     return path
 
 
-def worker(redis_url: str) -> subprocess.Popen:
+def worker(redis_url: str, idle_exit: int = 8) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "crawler", "worker", "--redis", redis_url, "--idle-exit", "8",
+        [sys.executable, "-m", "crawler", "worker", "--redis", redis_url,
+         "--idle-exit", str(idle_exit),
          *FAST, "-s", "NEWSMON_EXTRACT_PROCESSES=1", "-s", "CONCURRENT_REQUESTS=2"],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -82,11 +85,11 @@ def worker(redis_url: str) -> subprocess.Popen:
 
 
 def distributed_crawl(
-    db: Path, feeds: Path, redis_url: str, *extra: str, workers: int
+    db: Path, feeds: Path, redis_url: str, *extra: str, workers: int, idle_exit: int = 8
 ) -> tuple[subprocess.CompletedProcess[str], list[tuple[str, str, int]]]:
     """A writer run with ``workers`` fresh workers; the writer's result and the workers'
     (stdout, stderr, exit code) once they left."""
-    started = [worker(redis_url) for _ in range(workers)]
+    started = [worker(redis_url, idle_exit) for _ in range(workers)]
     try:
         writer = newsmon(
             "--db", str(db), "--feeds", str(feeds), "crawl", *extra, "--redis", redis_url,
@@ -177,3 +180,116 @@ def test_a_worker_killed_mid_fetch_loses_nothing_at_the_next_run(redis_url: str,
         assert rows(db, "SELECT count(*), count(DISTINCT url) FROM articles") == [
             (len(expected), len(expected))
         ]
+
+
+def _writer(db: Path, feeds: Path, redis_url: str, *settings: str) -> subprocess.CompletedProcess:
+    return newsmon(
+        "--db", str(db), "--feeds", str(feeds), "crawl", "--redis", redis_url,
+        "-s", "NEWSMON_REDIS_SETTLE=3", *settings,
+    )  # fmt: skip
+
+
+def test_no_worker_answering_ends_the_run_interrupted_and_the_next_run_takes_over(
+    redis_url: str, tmp_path: Path
+):
+    """README: 'if no worker answers for NEWSMON_REDIS_IDLE_TIMEOUT the run ends interrupted
+    and the rest is picked up next time'."""
+    import redis
+
+    with FaultServer() as srv:
+        feeds = site(srv, tmp_path, feeds=2, per_feed=3, shared=0)
+        db = tmp_path / "news.db"
+        expected = {p for p in srv.faults if p.startswith("/a/")}
+        alone = _writer(db, feeds, redis_url, "-s", f"NEWSMON_REDIS_IDLE_TIMEOUT={IDLE}")
+        assert alone.returncode == 1
+        assert alone.stdout.startswith("crawl interrupted: 0 feeds polled")
+        assert alone.stderr == (
+            f"newsmon: error: no worker answered for {IDLE} s (2 sources and 0 pages "
+            "outstanding); they stay queued for the next run\n"
+        )
+        assert rows(db, "SELECT status FROM crawl_runs") == [("interrupted",)]
+        assert rows(db, "SELECT count(*) FROM articles") == [(0,)]
+        assert not srv.hits, "nothing was fetched: no worker ran"
+        assert redis.Redis.from_url(redis_url).llen("newsmon:sources") == 2  # still queued
+
+        again = crawl_with_a_daemon_worker(db, feeds, redis_url)
+        assert again.returncode == 0, again.stderr
+        assert f"2 feeds polled (0 not modified, 0 failed), {len(expected)} articles new" in (
+            again.stdout
+        )
+        assert rows(db, "SELECT count(*), count(DISTINCT url) FROM articles") == [
+            (len(expected), len(expected))
+        ]
+        assert all(srv.hits[p] == 1 for p in expected)
+        assert rows(db, "SELECT status FROM crawl_runs ORDER BY id") == [
+            ("interrupted",),
+            ("ok",),
+        ]
+
+
+IDLE = 2  # seconds the writer waits for a silent worker pool in the test above
+# Quiet seconds after which a worker started with its sources already queued leaves: it only
+# ever waits for more work that is not coming.
+QUICK_EXIT = 2
+
+
+def crawl_with_a_daemon_worker(
+    db: Path, feeds: Path, redis_url: str
+) -> subprocess.CompletedProcess:
+    """A writer run served by a worker that never leaves on its own (``--idle-exit 0``), so no
+    start-up race decides whether it is there when the sources arrive; stopped (SIGTERM) once
+    the writer has ended."""
+    daemon = worker(redis_url, idle_exit=0)
+    try:
+        return _writer(db, feeds, redis_url)
+    finally:
+        daemon.terminate()
+        daemon.communicate(timeout=120)
+
+
+def test_results_no_writer_applied_are_applied_by_the_next_writer(redis_url: str, tmp_path: Path):
+    """A worker's results that no writer applied (the writer died, or none was running) sit in
+    ``newsmon:items``; the next writer applies them first: stored, scored, clustered, and their
+    entries marked seen so no worker fetches them again."""
+    import redis
+
+    from crawler import redisqueue as rq
+    from crawler.config import FeedConfig
+    from crawler.spiders.base import Source
+
+    server = redis.Redis.from_url(redis_url)
+    with FaultServer() as srv:
+        feeds = site(srv, tmp_path, feeds=1, per_feed=3, shared=0)
+        expected = {p for p in srv.faults if p.startswith("/a/")}
+        source = Source(
+            kind="feed",
+            config=FeedConfig(name="feed0", url=srv.url("/feed0.xml"), outlet="Outlet 0"),
+            lang=None,
+            poll_every=None,
+            state={},
+        )
+        server.rpush("newsmon:sources", rq.encode_source(source))
+        lone = worker(redis_url, QUICK_EXIT)  # no writer runs: its results wait in Redis
+        out, err = lone.communicate(timeout=120)
+        assert lone.returncode == 0, err
+        left = [rq.decode_message(m) for m in server.lrange("newsmon:items", 0, -1)]
+        articles = [m for m in left if m["type"] == "article"]
+        assert len(articles) == len(expected)
+
+        db = tmp_path / "news.db"
+        empty = tmp_path / "empty.yaml"  # nothing due: the run is the leftovers alone
+        empty.write_text(feeds.read_text().split("feeds:")[0] + "feeds: []\n" + TOPIC)
+        writer_run = _writer(db, empty, redis_url)
+        assert writer_run.returncode == 0, writer_run.stderr
+        assert f"{len(expected)} articles new" in writer_run.stdout
+        assert server.llen("newsmon:items") == 0
+        stored = rows(
+            db, "SELECT url, relevance_score IS NOT NULL, clustered_at IS NOT NULL FROM articles"
+        )
+        assert {u for u, _, _ in stored} == {srv.url(p) for p in expected}
+        assert all(scored and clustered for _, scored, clustered in stored)
+        seen = {k.decode() for k in server.smembers("newsmon:seen")}
+        assert seen >= {k for m in articles for k in rq.entry_keys(m["article"])}
+
+
+TOPIC = "topics:\n  - {name: t, query: 'kharkiv'}\n"

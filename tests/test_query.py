@@ -5,11 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import resource
+import signal
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import newsmon, rows
+from conftest import REPO, newsmon, rows
 
 from crawler.output import ARTICLE_EXPORT, STORY_EXPORT
 
@@ -140,3 +145,66 @@ def test_query_commands_on_missing_database(tmp_path: Path):
     result = newsmon("--db", str(tmp_path / "none.db"), "search", "Kyiv")
     assert result.returncode == 2 and "no such database" in result.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def _export_with_file_size_limit(
+    db: Path, out: Path, limit: int, *, killed: bool
+) -> subprocess.CompletedProcess[str]:
+    """``newsmon export --output`` in a process that may not write more than ``limit`` bytes to
+    any file: the write that crosses it fails with EFBIG (as on a full disk) or, killed, the
+    kernel's SIGXFSZ ends the process at that write. No timing: the limit decides where it stops.
+    (Python ignores SIGXFSZ from start-up, so the killed run restores its default action before
+    running the CLI's ``__main__``.)"""
+    restore = "import runpy, signal; signal.signal(signal.SIGXFSZ, signal.SIG_DFL); "
+    code = restore * killed + "import runpy; runpy.run_module('crawler', run_name='__main__')"
+    return subprocess.run(
+        [sys.executable, "-c", code, "--db", str(db), "export", "--all", "-o", str(out)],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
+    )
+
+
+def test_export_file_appears_whole_or_not_at_all(tmp_path: Path):
+    """README: 'the file appears whole or not at all'. An export that fails or is killed half
+    way leaves the previous file byte for byte, and no partial file under the target's name."""
+    from storage import Store
+
+    db = tmp_path / "big.db"  # an export far larger than SQLite's own files (the -shm is 32 KB)
+    with Store(db) as store:
+        for i in range(ARTICLES_IN_BIG_EXPORT):
+            text = f"Paragraph of article {i}. " * 40
+            store.save_article(
+                {"url": f"https://x.test/{i}", "title": f"T{i}", "text": text, "source": "page"},
+                [],
+            )
+    exports = tmp_path / "out"
+    exports.mkdir()
+    out = exports / "all.jsonl"
+    first = run(db, "export", "--all", "--output", str(out))
+    assert first.returncode == 0, first.stderr
+    whole = out.read_bytes()
+    assert whole.count(b"\n") == ARTICLES_IN_BIG_EXPORT
+    half = len(whole) // 2
+
+    failed = _export_with_file_size_limit(db, out, half, killed=False)
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("newsmon: error:") and len(failed.stderr.splitlines()) == 1
+    assert "File too large" in failed.stderr  # the export's write failed, nothing else
+    assert out.read_bytes() == whole  # the earlier export is untouched
+    assert sorted(p.name for p in exports.iterdir()) == ["all.jsonl"]  # temporary file removed
+
+    fresh = exports / "fresh.jsonl"
+    killed = _export_with_file_size_limit(db, fresh, half, killed=True)
+    assert killed.returncode == -signal.SIGXFSZ
+    assert not fresh.exists()
+    assert out.read_bytes() == whole
+    # A killed process cannot clean up: what may remain is its hidden temporary file.
+    leftovers = [p.name for p in exports.iterdir() if p.name != "all.jsonl"]
+    assert all(name.startswith(".fresh.jsonl.") for name in leftovers), leftovers
+
+
+ARTICLES_IN_BIG_EXPORT = 300

@@ -52,17 +52,30 @@ def test_a_worker_error_is_redone_here_and_raised_if_it_fails_here_too():
 
 
 def test_no_fork_while_another_thread_runs():
-    import threading
+    """In a fresh process (pytest's own may hold threads of earlier tests): forking is allowed
+    with the main thread alone, refused while another thread runs, allowed again after it."""
+    import subprocess
+    import sys
 
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)
-    thread.start()
-    try:
-        assert not workshare.can_fork()
-    finally:
-        stop.set()
-        thread.join()
-    assert workshare.can_fork() == (threading.active_count() == 1)
+    from conftest import REPO
+
+    script = (
+        "import threading\n"
+        "from crawler import workshare\n"
+        "alone = workshare.can_fork()\n"
+        "stop = threading.Event()\n"
+        "thread = threading.Thread(target=stop.wait)\n"
+        "thread.start()\n"
+        "busy = workshare.can_fork()\n"
+        "stop.set()\n"
+        "thread.join()\n"
+        "print(alone, busy, workshare.can_fork())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "False", "True"]
 
 
 def test_workers_of_a_killed_process_stop_and_free_its_lock(tmp_path):
