@@ -8,7 +8,10 @@ a crawl that cannot run says so at once, and one that can has its extraction wor
 from __future__ import annotations
 
 import logging
+import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,6 +92,30 @@ def check_overrides(overrides: dict[str, Any]) -> None:
 UNUSED_EXTENSIONS = (".RemoteControl", ".TelnetConsole")
 
 
+# The signals Scrapy takes over while it runs (its graceful shutdown on Ctrl-C / kill).
+SHUTDOWN_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGBREAK") if hasattr(signal, name)
+)
+
+
+@contextmanager
+def own_signal_handlers() -> Iterator[None]:
+    """Give this process its signal handlers back once Scrapy's reactor has stopped.
+
+    Scrapy installs shutdown handlers for SIGINT and SIGTERM that ask its reactor to stop, and
+    leaves them installed: after the crawl they ask a stopped reactor, and nothing happens. A
+    process that goes on after its crawl (``newsmon demo --keep-serving``) could then be
+    stopped by nothing but SIGKILL.
+    """
+    saved = {signum: signal.getsignal(signum) for signum in SHUTDOWN_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            if handler is not None:  # None: set from outside Python, cannot be put back
+                signal.signal(signum, handler)
+
+
 def project_settings() -> Settings:
     """crawler/settings.py over Scrapy's defaults, minus the extensions it never uses."""
     from scrapy.settings import Settings, default_settings
@@ -161,7 +188,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
             failures: list[Any] = []
             # a failure inside Scrapy (setting the crawl up, say): one line below, not a traceback
             process.crawl(crawler).addErrback(failures.append)
-            process.start()
+            with own_signal_handlers():
+                process.start()
             if failures:
                 error = failures[0].value
                 raise CrawlError(f"the crawl failed: {type(error).__name__}: {error}")

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from conftest import newsmon, rows
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO, newsmon, rows
 
 from crawler.demo.site import load_demo_data
 
@@ -49,3 +55,28 @@ def test_recluster_reproduces_what_the_crawl_built(tmp_path):
     result = newsmon("--db", str(db), "recluster")
     assert result.returncode == 0, result.stderr
     assert partition() == before
+
+
+def test_keep_serving_stops_on_sigterm(tmp_path):
+    """Scrapy's shutdown handlers used to stay installed after the crawl, asking a stopped
+    reactor to stop: neither SIGTERM nor Ctrl-C ended the serving demo, only SIGKILL did."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "--db", str(tmp_path / "demo.db"), "demo", "-q",
+         "--port", "0", "--keep-serving"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:  # event-driven: the crawl is done once it says so
+            if line.startswith("still serving "):
+                break
+        else:
+            pytest.fail(f"the demo ended before serving: {process.communicate()}")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        assert process.stderr is not None and process.stderr.read() == ""
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

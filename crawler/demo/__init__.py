@@ -7,9 +7,11 @@ on a real HTTP server and a real database, in one command.
 from __future__ import annotations
 
 import io
+import signal
 import tempfile
 import time
 from pathlib import Path
+from types import FrameType
 
 from ruamel.yaml import YAML
 
@@ -18,6 +20,27 @@ from crawler.demo.server import SiteServer
 from crawler.demo.site import build_site, demo_feeds_yaml
 
 DEFAULT_PORT = 8642  # fixed, so rerunning the demo finds the same URLs and stores nothing twice
+
+
+class _Stopped(Exception):
+    """SIGTERM (``kill PID``) while ``--keep-serving``: stop serving as Ctrl-C does."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped
+
+
+def _serve_until_stopped() -> None:
+    """Block until Ctrl-C or SIGTERM, the two ways a user stops a server; either is a normal
+    end, so the demo's exit status stays the crawl's."""
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        while True:
+            time.sleep(3600)
+    except (KeyboardInterrupt, _Stopped):
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _server(port: int) -> SiteServer:
@@ -89,9 +112,5 @@ def run_demo(
                 )
         if keep_serving:
             print(f"still serving {server.base_url} (Ctrl-C to stop)", flush=True)
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
+            _serve_until_stopped()
     return result.exit_code
