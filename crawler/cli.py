@@ -15,12 +15,13 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from crawler.config import ConfigError
 from crawler.lock import LockHeld
 
 if TYPE_CHECKING:
+    from crawler.run import CrawlResult
     from storage import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
@@ -28,6 +29,18 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 
 class UsageError(Exception):
     """Bad arguments: exit 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with newsmon's error shape: one ``newsmon: error: ...`` line and exit 2.
+
+    argparse prints the usage first and names the subcommand (``newsmon export: error:``);
+    ``--help`` still shows the usage. Subcommands' parsers are of this class too (argparse makes
+    them of their parent's class).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"newsmon: error: {' '.join(message.split())}\n")
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -59,7 +72,7 @@ def _setting(value: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="newsmon",
         description="Collect news coverage from feeds into SQLite; follow stories across outlets.",
     )
@@ -202,14 +215,20 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if args.max_articles:
             raise UsageError("--max-articles is not supported with --redis")
         result = run_distributed(options, RedisOptions(args.redis))
-        print(result.summary(), flush=True)
-        return result.exit_code
+        return _crawl_ended(result)
     try:
         result = run_crawl(options)
     except CrawlError as exc:
         print(f"newsmon: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    return _crawl_ended(result)
+
+
+def _crawl_ended(result: CrawlResult) -> int:
+    """The summary line on stdout (also with --quiet), the error line if it failed."""
     print(result.summary(), flush=True)
+    if result.error:
+        print(f"newsmon: error: {result.error}", file=sys.stderr)
     return result.exit_code
 
 

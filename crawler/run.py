@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +51,14 @@ class CrawlResult:
     @property
     def exit_code(self) -> int:
         return 0 if self.status == "ok" else 1
+
+    @property
+    def error(self) -> str | None:
+        """The error line of a run that failed without saying why while it ran: one that every
+        polled source failed (one stopped early logged its reason when it stopped)."""
+        if self.status != "failed":
+            return None
+        return "every feed polled failed; newsmon feeds list shows why"
 
     def summary(self) -> str:
         c = self.counts
@@ -116,6 +125,44 @@ def own_signal_handlers() -> Iterator[None]:
                 signal.signal(signum, handler)
 
 
+# The loggers of newsmon's own code, whose errors say why a crawl stopped early.
+OWN_LOGGERS = ("crawler", "storage")
+
+
+class _OneLine(logging.Formatter):
+    """``newsmon: ERROR: message``: the first line of the message, never a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        lines = record.getMessage().splitlines()
+        return f"newsmon: {record.levelname}: {lines[0] if lines else ''}".rstrip()
+
+
+@contextmanager
+def crawl_logging(verbosity: int) -> Iterator[None]:
+    """Below ``-v``, newsmon's own errors as one line each on stderr, and nothing of Scrapy's.
+
+    Scrapy's log is off then (``scrapy_settings`` sets ``LOG_ENABLED`` false): what its error
+    records report (a host refusing connections, a page timing out, each with a traceback) is
+    already recorded where the user looks for it: the feed's failure in ``feeds`` (``feeds
+    list``), a page's in the summary's counts (and fetched again next run). What only newsmon
+    knows, why a crawl stopped early, still reaches stderr.
+    """
+    if verbosity >= 1:  # Scrapy's root handler shows everything, newsmon's records included
+        yield
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.ERROR)
+    handler.setFormatter(_OneLine())
+    loggers = [logging.getLogger(name) for name in OWN_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+
+
 def project_settings() -> Settings:
     """crawler/settings.py over Scrapy's defaults, minus the extensions it never uses."""
     from scrapy.settings import Settings, default_settings
@@ -141,9 +188,9 @@ def scrapy_settings(options: CrawlOptions) -> Settings:
             "NEWSMON_LOCK_HELD": True,
             "NEWSMON_PROGRESS": options.progress,
             "LOG_LEVEL": level,
-            "LOG_FORMAT": "newsmon: %(levelname)s: %(message)s"
-            if options.verbosity < 1
-            else "%(asctime)s [%(name)s] %(levelname)s: %(message)s",
+            # below -v, Scrapy's log is off (see crawl_logging); -s LOG_FILE=... keeps it in a file
+            "LOG_ENABLED": options.verbosity >= 1,
+            "LOG_FORMAT": "%(asctime)s [%(name)s] %(levelname)s: %(message)s",
         },
         priority="cmdline",
     )
@@ -188,7 +235,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
             failures: list[Any] = []
             # a failure inside Scrapy (setting the crawl up, say): one line below, not a traceback
             process.crawl(crawler).addErrback(failures.append)
-            with own_signal_handlers():
+            with own_signal_handlers(), crawl_logging(options.verbosity):
                 process.start()
             if failures:
                 error = failures[0].value
@@ -313,5 +360,6 @@ def run_worker(
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(WorkerSpider)
     process.crawl(crawler)
-    process.start()
+    with crawl_logging(options.verbosity):
+        process.start()
     return {"pages": crawler.spider.pages if crawler.spider else 0}

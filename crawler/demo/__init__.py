@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -97,6 +98,8 @@ def run_demo(
             )
         )
         print(result.summary(), flush=True)
+        if result.error:
+            print(f"newsmon: error: {result.error}", file=sys.stderr)
         if verbosity >= 0:
             with Store(db) as store:
                 rows = store.db.execute(
