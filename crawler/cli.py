@@ -249,11 +249,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_rescore(args: argparse.Namespace) -> int:
     from crawler.config import load_config
     from crawler.rescore import rescore
-    from storage import Store
+    from crawler.run import check_topics
 
     db, feeds = _paths(args)
     config = load_config(feeds)
-    with Store(db) as store:
+    check_topics(config, feeds)  # first: a bad query is exit 2 with nothing opened or created
+    if not db.exists():
+        raise UsageError(f"{db}: no such database (run newsmon crawl or newsmon demo first)")
+    # under the crawl lock: a crawl's scoring of its new articles must not interleave with it
+    with contextmanager(_locked_store)(db) as store:
         result = rescore(store, config)
     print(result.summary())
     return EXIT_OK
@@ -271,11 +275,11 @@ def _locked_store(db: Path) -> Iterator[Store]:
 def cmd_import(args: argparse.Namespace) -> int:
     from crawler.config import load_config
     from crawler.importer import ImportError_, parse_lines, run_import, validate
-    from crawler.relevance import compile_topics
+    from crawler.run import check_topics
 
     db, feeds = _paths(args)
     config = load_config(feeds)
-    compile_topics(config.topics)
+    check_topics(config, feeds)
     with _import_source(args.file) as (handle, name):
         try:
             validate(handle, name)  # the whole file first: a bad line imports nothing

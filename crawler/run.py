@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler import pool
 from crawler import settings as defaults
-from crawler.config import ConfigError, load_config
+from crawler.config import Config, ConfigError, load_config, topic_location
 from crawler.feeds import FeedError
 from crawler.lock import CrawlLock
 from crawler.relevance import compile_topics
@@ -72,6 +72,20 @@ class CrawlResult:
 
 class CrawlError(Exception):
     """Scrapy failed the crawl outright (a setting it refused, say), not a feed or a page."""
+
+
+def check_topics(config: Config, path: Path) -> None:
+    """Compile the topic queries now: a query FTS5 rejects is a mistake in feeds.yaml (exit 2,
+    before anything is written), said with the file, line and topic, as every other one is."""
+    try:
+        compile_topics(config.topics)
+    except ConfigError as exc:
+        for topic in config.topics:  # which one (the first that fails, as compile_topics says)
+            try:
+                compile_topics([topic])
+            except ConfigError:
+                raise ConfigError(f"{topic_location(path, topic.name)}: {exc}") from None
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def check_overrides(overrides: dict[str, Any]) -> None:
@@ -202,7 +216,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     """Crawl every due feed once. Raises ConfigError (bad feeds.yaml) or LockHeld first, before
     anything is written."""
     config = load_config(options.feeds)
-    compile_topics(config.topics)  # a bad topic query is a configuration error: exit 2 now
+    check_topics(config, options.feeds)  # a bad topic query is a configuration error: exit 2 now
     unknown = [name for name in options.only if name not in {f.name for _, f in config.sources()}]
     if unknown:
         raise ConfigError(
@@ -301,7 +315,7 @@ def run_distributed(options: CrawlOptions, redis_options: RedisOptions) -> Crawl
     from storage import Store
 
     config = load_config(options.feeds)
-    compile_topics(config.topics)
+    check_topics(config, options.feeds)
     check_overrides(options.overrides or {})
     settings = scrapy_settings(options)
     server = _redis(redis_options)

@@ -55,11 +55,14 @@ def _server(port: int) -> SiteServer:
 
 def _topics_yaml(feeds: Path | None) -> str:
     """The topics (and defaults) of the user's feeds.yaml, so the demo scores what they follow."""
+    from crawler.run import check_topics
+
     if feeds is None or not feeds.exists():
         return ""
     config = load_config(feeds)
     if not config.topics:
         return ""
+    check_topics(config, feeds)  # a bad query named in the user's file, not the demo's copy
     data = {
         "defaults": {"relevance_lead_words": config.defaults.relevance_lead_words},
         "topics": [t.model_dump() for t in config.topics],
