@@ -18,9 +18,11 @@ from ruamel.yaml import YAML
 
 from crawler.config import load_config
 from crawler.demo.server import SiteServer
-from crawler.demo.site import build_site, demo_feeds_yaml
+from crawler.demo.site import build_site, demo_feeds_yaml, load_demo_data
 
-DEFAULT_PORT = 8642  # fixed, so rerunning the demo finds the same URLs and stores nothing twice
+# Tried first, so the demo's URLs are the ones the docs show (``feeds add http://127.0.0.1:8642/...``).
+# Any other port stores nothing twice either: the feeds' GUIDs do not contain it (site.guid).
+DEFAULT_PORT = 8642
 
 
 class _Stopped(Exception):
@@ -104,11 +106,13 @@ def run_demo(
         if result.error:
             print(f"newsmon: error: {result.error}", file=sys.stderr)
         if verbosity >= 0:
+            # by feed, not by URL: articles a run on another port stored keep that port's URLs
+            names = [f["name"] for o in load_demo_data()["outlets"] for f in o["feeds"]]
             with Store(db) as store:
                 rows = store.db.execute(
                     "SELECT outlet, lang, word_count, relevant, title FROM articles"
-                    " WHERE url LIKE ? ORDER BY published_at",
-                    [server.base_url + "/%"],
+                    f" WHERE feed IN ({', '.join('?' * len(names))}) ORDER BY published_at",
+                    names,
                 ).fetchall()
             print(f"{len(rows)} demo articles in {db} (* = relevant to a topic):")
             for outlet, lang, words, relevant, title in rows:
