@@ -178,7 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--install", action="store_true", help="add it to your crontab")
 
     demo = command("demo", cmd_demo, "serve the bundled offline sample news site and crawl it")
-    demo.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free)")
+    demo.add_argument(
+        "--port", type=int, default=0,
+        help="port on 127.0.0.1 (default: 8642 if it is free, else any free port)",
+    )  # fmt: skip
     demo.add_argument("--keep-serving", action="store_true", help="serve until Ctrl-C afterwards")
     return parser
 

@@ -92,3 +92,10 @@ def test_keep_serving_stops_on_sigterm(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_demo_help_says_which_port_it_tries_first(tmp_path):
+    """It said "default: any free" while the demo takes 8642 whenever it is free."""
+    helped = newsmon("demo", "--help", cwd=tmp_path)
+    assert helped.returncode == 0
+    assert "8642 if it is free, else any free port" in " ".join(helped.stdout.split())
