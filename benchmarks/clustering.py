@@ -9,7 +9,7 @@ articles/s, peak memory while clustering (the generated archive is made and stor
 process, so it is not counted) and B-cubed F1 against the synthetic labels for each size.
 
     python benchmarks/clustering.py [--sizes 10000 100000] [--days 30 | --per-day 3000]
-                                    [--batch 500] [--no-bulk] [--set story_threshold=0.25 ...]
+                                    [--batch 1000] [--no-bulk] [--set story_threshold=0.25 ...]
 """
 
 from __future__ import annotations
