@@ -14,7 +14,7 @@ four "languages" that differ by a prefix, every article relevant), which costs a
 real text per article; its B-cubed F1 against its own labels is printed.
 
     python benchmarks/clustering.py [--sizes 10000 100000] [--days 30 | --per-day 3000]
-                                    [--batch 500] [--no-bulk] [--synthetic]
+                                    [--batch 1000] [--no-bulk] [--synthetic]
                                     [--set story_threshold=0.25 ...]
 """
 

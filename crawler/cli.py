@@ -15,12 +15,13 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from crawler.config import ConfigError
 from crawler.lock import LockHeld
 
 if TYPE_CHECKING:
+    from crawler.run import CrawlResult
     from storage import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
@@ -28,6 +29,18 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 
 class UsageError(Exception):
     """Bad arguments: exit 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with newsmon's error shape: one ``newsmon: error: ...`` line and exit 2.
+
+    argparse prints the usage first and names the subcommand (``newsmon export: error:``);
+    ``--help`` still shows the usage. Subcommands' parsers are of this class too (argparse makes
+    them of their parent's class).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"newsmon: error: {' '.join(message.split())}\n")
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -59,7 +72,7 @@ def _setting(value: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="newsmon",
         description="Collect news coverage from feeds into SQLite; follow stories across outlets.",
     )
@@ -165,7 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--install", action="store_true", help="add it to your crontab")
 
     demo = command("demo", cmd_demo, "serve the bundled offline sample news site and crawl it")
-    demo.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free)")
+    demo.add_argument(
+        "--port", type=int, default=0,
+        help="port on 127.0.0.1 (default: 8642 if it is free, else any free port)",
+    )  # fmt: skip
     demo.add_argument("--keep-serving", action="store_true", help="serve until Ctrl-C afterwards")
     return parser
 
@@ -202,16 +218,20 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if args.max_articles:
             raise UsageError("--max-articles is not supported with --redis")
         result = run_distributed(options, RedisOptions(args.redis))
-        if result.error:  # e.g. no worker answered: the summary alone would not say why
-            print(f"newsmon: error: {result.error}", file=sys.stderr)
-        print(result.summary(), flush=True)
-        return result.exit_code
+        return _crawl_ended(result)
     try:
         result = run_crawl(options)
     except CrawlError as exc:
         print(f"newsmon: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    return _crawl_ended(result)
+
+
+def _crawl_ended(result: CrawlResult) -> int:
+    """The summary line on stdout (also with --quiet), the error line if it failed."""
     print(result.summary(), flush=True)
+    if result.error:
+        print(f"newsmon: error: {result.error}", file=sys.stderr)
     return result.exit_code
 
 
@@ -232,11 +252,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_rescore(args: argparse.Namespace) -> int:
     from crawler.config import load_config
     from crawler.rescore import rescore
-    from storage import Store
+    from crawler.run import check_topics
 
     db, feeds = _paths(args)
     config = load_config(feeds)
-    with Store(db) as store:
+    check_topics(config, feeds)  # first: a bad query is exit 2 with nothing opened or created
+    if not db.exists():
+        raise UsageError(f"{db}: no such database (run newsmon crawl or newsmon demo first)")
+    # under the crawl lock: a crawl's scoring of its new articles must not interleave with it
+    with contextmanager(_locked_store)(db) as store:
         result = rescore(store, config)
     print(result.summary())
     return EXIT_OK
@@ -254,11 +278,11 @@ def _locked_store(db: Path) -> Iterator[Store]:
 def cmd_import(args: argparse.Namespace) -> int:
     from crawler.config import load_config
     from crawler.importer import ImportError_, parse_lines, run_import, validate
-    from crawler.relevance import compile_topics
+    from crawler.run import check_topics
 
     db, feeds = _paths(args)
     config = load_config(feeds)
-    compile_topics(config.topics)
+    check_topics(config, feeds)
     with _import_source(args.file) as (handle, name):
         try:
             validate(handle, name)  # the whole file first: a bad line imports nothing

@@ -294,6 +294,22 @@ def _check_unique(config: Config, data: Any, path: str) -> None:
         seen_topics.add(topic.name)
 
 
+def topic_location(path: str | Path, name: str) -> str:
+    """``path:line`` of the topic called ``name`` in feeds.yaml, for a mistake found after the
+    file validated (a query FTS5 rejects, found when the topics are compiled); ``path`` alone
+    when the topic's line cannot be found."""
+    try:
+        data = YAML(typ="rt").load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YAMLError):
+        return str(path)
+    topics = data.get("topics") if isinstance(data, dict) else None
+    for index, topic in enumerate(topics if isinstance(topics, list) else []):
+        if isinstance(topic, dict) and topic.get("name") == name:
+            line = _line_of(data, ("topics", index))
+            return f"{path}:{line}" if line else str(path)
+    return str(path)
+
+
 def _plain(node: Any) -> Any:
     """ruamel's round-trip containers as plain dicts and lists for pydantic."""
     if isinstance(node, dict):

@@ -2,8 +2,11 @@
 
 A gazetteer of news organisations (the big wires and papers, in the spellings the languages we
 follow use, plus every outlet in feeds.yaml) and, around each mention, the attribution phrases of
-English, Ukrainian, Russian, German, French, Spanish and Polish. The first attributed mention wins;
-an outlet never credits itself.
+about 30 languages: English, Ukrainian, Russian, German, French, Spanish, Polish, Greek, Italian,
+Portuguese, Romanian, Dutch, Czech, Slovak, Swedish, Norwegian, Danish, Hungarian, Bulgarian,
+Serbian/Croatian, Macedonian, Turkish, Arabic, Persian, Indonesian, Vietnamese and Hindi, and
+(without word boundaries, see ``CJK_BEFORE``) Chinese, Japanese and Korean. The first attributed
+mention wins; an outlet never credits itself.
 """
 
 from __future__ import annotations

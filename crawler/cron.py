@@ -53,7 +53,7 @@ def cron_schedule(every: str) -> str:
         return "7 * * * *" if hours == 1 else f"7 */{hours} * * *"
     if minutes == 24 * 60:
         return "7 3 * * *"
-    raise ValueError(f"--every {every}: use minutes (5m-30m), hours (1h-12h) or 1d")
+    raise ValueError(f"--every {every}: use minutes (1m-30m), hours (1h-12h) or 1d")
 
 
 def crawl_job(every: str, db: Path, feeds: Path, log: Path, workdir: Path | None = None) -> CronJob:

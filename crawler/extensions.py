@@ -2,6 +2,11 @@
 
 Whether started by ``newsmon crawl`` or plain ``scrapy crawl feeds``, a crawl holds the lock, has a
 ``crawl_runs`` row from start to finish, and (on a terminal) shows a progress line.
+
+A plain ``scrapy crawl`` takes the lock while Scrapy builds the crawl (:func:`take_crawl_lock`,
+called by the spider before it opens the database), not in a signal handler: Scrapy only logs an
+exception raised by a signal handler and crawls on, whereas one raised while building the crawl
+fails it before any request, and ``scrapy crawl`` exits 1.
 """
 
 from __future__ import annotations
@@ -18,10 +23,13 @@ from scrapy.exceptions import NotConfigured
 from scrapy.extensions.throttle import AutoThrottle
 from twisted.internet import task
 
-from crawler.lock import CrawlLock
+from crawler.lock import CrawlLock, LockHeld
 from storage import Store
 
 log = logging.getLogger(__name__)
+
+# The attribute of the spider that holds the crawl lock a plain ``scrapy crawl`` took.
+LOCK_ATTRIBUTE = "crawl_lock"
 
 COUNTS = {
     "feeds_polled": "newsmon/feeds_polled",
@@ -34,6 +42,40 @@ COUNTS = {
 }
 
 
+class _AlreadyReported(logging.Filter):
+    """Drops the log record that would repeat, with a traceback, an error already said in one line.
+
+    A crawl that fails while Scrapy builds it is an exception in an asyncio task that nobody
+    awaits; asyncio logs it ("Task exception was never retrieved") with its traceback.
+    """
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__()
+        self.exc = exc
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and record.exc_info[1] is self.exc)
+
+
+def take_crawl_lock(crawler: Crawler, spider: Any) -> None:
+    """Hold the crawl lock for this crawl, unless ``newsmon crawl`` took it before Scrapy started.
+
+    Must run while Scrapy builds the crawl and before the spider touches the database: the
+    LockHeld it raises then fails the crawl before anything is opened, fetched or written (and
+    ``scrapy crawl`` exits 1), after one error line saying which process holds the lock.
+    """
+    if crawler.settings.getbool("NEWSMON_LOCK_HELD") or getattr(spider, LOCK_ATTRIBUTE, None):
+        return
+    lock = CrawlLock(crawler.settings.get("NEWSMON_DB"))
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        log.error("%s; not crawling", exc)
+        logging.getLogger("asyncio").addFilter(_AlreadyReported(exc))
+        raise
+    setattr(spider, LOCK_ATTRIBUTE, lock)
+
+
 def run_counts(stats: dict[str, Any]) -> dict[str, int]:
     return {column: int(stats.get(key, 0) or 0) for column, key in COUNTS.items()}
 
@@ -42,7 +84,6 @@ class CrawlRun:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.db_path = crawler.settings.get("NEWSMON_DB")
-        self.lock: CrawlLock | None = None
         self.store: Store | None = None
         self.run_id: int | None = None
         self.progress = crawler.settings.getbool("NEWSMON_PROGRESS")
@@ -53,15 +94,14 @@ class CrawlRun:
     def from_crawler(cls, crawler: Crawler) -> CrawlRun:
         if not crawler.settings.get("NEWSMON_DB"):
             raise NotConfigured("NEWSMON_DB is not set")
+        if crawler.spider is not None:  # a spider that did not take the lock itself
+            take_crawl_lock(crawler, crawler.spider)
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     def spider_opened(self, spider: Any) -> None:
-        if not self.crawler.settings.getbool("NEWSMON_LOCK_HELD"):
-            self.lock = CrawlLock(self.db_path)
-            self.lock.acquire()  # LockHeld aborts the crawl before anything is written
         self.store = Store(self.db_path)
         self.run_id = self.store.start_run()
         self.crawler.stats.set_value("newsmon/run_id", self.run_id)
@@ -101,8 +141,9 @@ class CrawlRun:
                 self.crawler.stats.set_value("newsmon/status", "interrupted")
             finally:
                 self.store.close()
-        if self.lock is not None:
-            self.lock.release()
+        lock: CrawlLock | None = getattr(spider, LOCK_ATTRIBUTE, None)
+        if lock is not None:  # last: the run's record and clustering were done under it
+            lock.release()
 
 
 class FeedAwareThrottle(AutoThrottle):

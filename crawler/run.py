@@ -8,14 +8,18 @@ a crawl that cannot run says so at once, and one that can has its extraction wor
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler import pool
 from crawler import settings as defaults
-from crawler.config import ConfigError, load_config
+from crawler.config import Config, ConfigError, load_config, topic_location
 from crawler.feeds import FeedError
 from crawler.lock import CrawlLock
 from crawler.relevance import compile_topics
@@ -50,6 +54,14 @@ class CrawlResult:
     def exit_code(self) -> int:
         return 0 if self.status == "ok" else 1
 
+    @property
+    def error(self) -> str | None:
+        """The error line of a run that failed without saying why while it ran: one that every
+        polled source failed (one stopped early logged its reason when it stopped)."""
+        if self.status != "failed":
+            return None
+        return "every feed polled failed; newsmon feeds list shows why"
+
     def summary(self) -> str:
         c = self.counts
         return (
@@ -62,6 +74,20 @@ class CrawlResult:
 
 class CrawlError(Exception):
     """Scrapy failed the crawl outright (a setting it refused, say), not a feed or a page."""
+
+
+def check_topics(config: Config, path: Path) -> None:
+    """Compile the topic queries now: a query FTS5 rejects is a mistake in feeds.yaml (exit 2,
+    before anything is written), said with the file, line and topic, as every other one is."""
+    try:
+        compile_topics(config.topics)
+    except ConfigError as exc:
+        for topic in config.topics:  # which one (the first that fails, as compile_topics says)
+            try:
+                compile_topics([topic])
+            except ConfigError:
+                raise ConfigError(f"{topic_location(path, topic.name)}: {exc}") from None
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def check_overrides(overrides: dict[str, Any]) -> None:
@@ -91,6 +117,68 @@ def check_overrides(overrides: dict[str, Any]) -> None:
 UNUSED_EXTENSIONS = (".RemoteControl", ".TelnetConsole")
 
 
+# The signals Scrapy takes over while it runs (its graceful shutdown on Ctrl-C / kill).
+SHUTDOWN_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGBREAK") if hasattr(signal, name)
+)
+
+
+@contextmanager
+def own_signal_handlers() -> Iterator[None]:
+    """Give this process its signal handlers back once Scrapy's reactor has stopped.
+
+    Scrapy installs shutdown handlers for SIGINT and SIGTERM that ask its reactor to stop, and
+    leaves them installed: after the crawl they ask a stopped reactor, and nothing happens. A
+    process that goes on after its crawl (``newsmon demo --keep-serving``) could then be
+    stopped by nothing but SIGKILL.
+    """
+    saved = {signum: signal.getsignal(signum) for signum in SHUTDOWN_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            if handler is not None:  # None: set from outside Python, cannot be put back
+                signal.signal(signum, handler)
+
+
+# The loggers of newsmon's own code, whose errors say why a crawl stopped early.
+OWN_LOGGERS = ("crawler", "storage")
+
+
+class _OneLine(logging.Formatter):
+    """``newsmon: ERROR: message``: the first line of the message, never a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        lines = record.getMessage().splitlines()
+        return f"newsmon: {record.levelname}: {lines[0] if lines else ''}".rstrip()
+
+
+@contextmanager
+def crawl_logging(verbosity: int) -> Iterator[None]:
+    """Below ``-v``, newsmon's own errors as one line each on stderr, and nothing of Scrapy's.
+
+    Scrapy's log is off then (``scrapy_settings`` sets ``LOG_ENABLED`` false): what its error
+    records report (a host refusing connections, a page timing out, each with a traceback) is
+    already recorded where the user looks for it: the feed's failure in ``feeds`` (``feeds
+    list``), a page's in the summary's counts (and fetched again next run). What only newsmon
+    knows, why a crawl stopped early, still reaches stderr.
+    """
+    if verbosity >= 1:  # Scrapy's root handler shows everything, newsmon's records included
+        yield
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.ERROR)
+    handler.setFormatter(_OneLine())
+    loggers = [logging.getLogger(name) for name in OWN_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+
+
 def project_settings() -> Settings:
     """crawler/settings.py over Scrapy's defaults, minus the extensions it never uses."""
     from scrapy.settings import Settings, default_settings
@@ -116,9 +204,9 @@ def scrapy_settings(options: CrawlOptions) -> Settings:
             "NEWSMON_LOCK_HELD": True,
             "NEWSMON_PROGRESS": options.progress,
             "LOG_LEVEL": level,
-            "LOG_FORMAT": "newsmon: %(levelname)s: %(message)s"
-            if options.verbosity < 1
-            else "%(asctime)s [%(name)s] %(levelname)s: %(message)s",
+            # below -v, Scrapy's log is off (see crawl_logging); -s LOG_FILE=... keeps it in a file
+            "LOG_ENABLED": options.verbosity >= 1,
+            "LOG_FORMAT": "%(asctime)s [%(name)s] %(levelname)s: %(message)s",
         },
         priority="cmdline",
     )
@@ -130,7 +218,7 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
     """Crawl every due feed once. Raises ConfigError (bad feeds.yaml) or LockHeld first, before
     anything is written."""
     config = load_config(options.feeds)
-    compile_topics(config.topics)  # a bad topic query is a configuration error: exit 2 now
+    check_topics(config, options.feeds)  # a bad topic query is a configuration error: exit 2 now
     unknown = [name for name in options.only if name not in {f.name for _, f in config.sources()}]
     if unknown:
         raise ConfigError(
@@ -163,7 +251,8 @@ def run_crawl(options: CrawlOptions) -> CrawlResult:
             failures: list[Any] = []
             # a failure inside Scrapy (setting the crawl up, say): one line below, not a traceback
             process.crawl(crawler).addErrback(failures.append)
-            process.start()
+            with own_signal_handlers(), crawl_logging(options.verbosity):
+                process.start()
             if failures:
                 error = failures[0].value
                 raise CrawlError(f"the crawl failed: {type(error).__name__}: {error}")
@@ -228,7 +317,7 @@ def run_distributed(options: CrawlOptions, redis_options: RedisOptions) -> Crawl
     from storage import Store
 
     config = load_config(options.feeds)
-    compile_topics(config.topics)
+    check_topics(config, options.feeds)
     check_overrides(options.overrides or {})
     settings = scrapy_settings(options)
     server = _redis(redis_options)
@@ -292,5 +381,6 @@ def run_worker(
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(WorkerSpider)
     process.crawl(crawler)
-    process.start()
+    with crawl_logging(options.verbosity):
+        process.start()
     return {"pages": crawler.spider.pages if crawler.spider else 0}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import random
+import socket
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -153,6 +155,58 @@ def test_every_feed_failing_exits_1(server: SiteServer, tmp_path: Path):
     assert result.returncode == 1
     assert "crawl failed" in result.stdout and "1 failed" in result.stdout
     assert rows(tmp_path / "news.db", "SELECT status FROM crawl_runs") == [("failed",)]
+
+
+def test_a_host_refusing_connections_is_recorded_and_said_in_one_line(
+    server: SiteServer, tmp_path: Path
+):
+    """Scrapy's log used to reach stderr during a crawl: a host refusing connections gave
+    `newsmon: ERROR:` lines, one with a traceback of some 60 lines. The failure belongs in the
+    feed's row (``feeds list``) and the summary; stderr stays empty while the crawl is ok, and a
+    crawl that failed (every feed) says so in one error line."""
+    site, feeds, db = _setup(server, tmp_path, per_outlet=1)
+    with socket.socket() as refusing:  # bound, never listening: connections are refused
+        refusing.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{refusing.getsockname()[1]}/feed.xml"
+        feeds.write_text(feeds.read_text() + f"  - name: down\n    url: {down}\n    outlet: D\n")
+        mixed = crawl(db, feeds)
+        assert mixed.returncode == 0 and "1 failed" in mixed.stdout, mixed.stderr
+        assert mixed.stderr == ""
+
+        only_down = crawl(db, feeds, "--only", "down")
+        assert only_down.returncode == 1 and only_down.stdout.startswith("crawl failed:")
+        assert only_down.stderr.splitlines() == [
+            "newsmon: error: every feed polled failed; newsmon feeds list shows why"
+        ]
+    listed = newsmon("--db", str(db), "--feeds", str(feeds), "feeds", "list", "--json")
+    (record,) = [r for r in map(json.loads, listed.stdout.splitlines()) if r["name"] == "down"]
+    assert record["consecutive_failures"] == 2 and "refused" in record["last_error"].lower()
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["export", "--format", "xml"],
+        ["stories", "--limit", "many"],
+        ["stories", "--no-such-option"],
+        ["no-such-command"],
+        ["feeds", "add"],
+    ],
+)
+def test_argument_errors_are_one_line(tmp_path: Path, arguments: list[str]):
+    """argparse's own errors used to print the usage first and name the subcommand
+    (`newsmon export: error: ...`)."""
+    result = newsmon(*arguments, cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("newsmon: error: ") and "usage" not in line
+
+
+@pytest.mark.parametrize("arguments", [["--help"], ["export", "--help"], ["feeds", "add", "-h"]])
+def test_help_still_shows_the_usage(tmp_path: Path, arguments: list[str]):
+    helped = newsmon(*arguments, cwd=tmp_path)
+    assert helped.returncode == 0 and helped.stderr == ""
+    assert helped.stdout.startswith("usage: newsmon") and "options:" in helped.stdout
 
 
 def test_vanished_article_keeps_feed_data(server: SiteServer, tmp_path: Path):

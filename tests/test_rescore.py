@@ -8,6 +8,7 @@ from pathlib import Path
 from conftest import crawl, newsmon, rows
 
 from crawler.demo.server import Resource, SiteServer
+from crawler.lock import CrawlLock
 
 ARTICLES = {
     "/a/strike.html": (
@@ -97,3 +98,48 @@ def test_bad_topic_query_is_a_configuration_error(server: SiteServer, tmp_path: 
     assert not db.exists()
     result = newsmon("--db", str(db), "--feeds", str(feeds), "rescore")
     assert result.returncode == 2 and "topic 't'" in result.stderr
+
+
+def test_a_bad_topic_query_names_the_file_line_and_topic(server: SiteServer, tmp_path: Path):
+    """It used to say only `topic 'broken': bad query: ...`, and rescore created the missing
+    database (and its tables) before it found the query bad."""
+    feeds, db = _site(server, tmp_path, "ATACMS")
+    feeds.write_text(feeds.read_text() + "  - name: broken\n    query: '(grain OR'\n")
+    archive = tmp_path / "archive.jsonl"  # never read: the configuration is checked first
+    for command in (["crawl"], ["rescore"], ["import", str(archive)]):
+        result = newsmon("--db", str(db), "--feeds", str(feeds), *command)
+        assert result.returncode == 2, result.stderr
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"newsmon: error: {feeds}:8: topic 'broken': bad query: "), line
+    assert not db.exists() and not Path(f"{db}.lock").exists()
+    assert server.log == []
+
+
+def test_rescore_refuses_a_missing_database(tmp_path: Path):
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds: []\ntopics:\n  - name: t\n    query: grain\n")
+    db = tmp_path / "news.db"
+    result = newsmon("--db", str(db), "--feeds", str(feeds), "rescore")
+    assert result.returncode == 2 and result.stdout == ""
+    assert (
+        result.stderr
+        == f"newsmon: error: {db}: no such database (run newsmon crawl or newsmon demo first)\n"
+    )
+    assert not db.exists()
+
+
+def test_rescore_waits_for_no_crawl_it_exits_75(server: SiteServer, tmp_path: Path):
+    """Rescore rewrites every article's relevance: beside a crawl scoring its new articles,
+    the two would interleave. It takes the crawl lock, as import and recluster do."""
+    feeds, db = _site(server, tmp_path, "ATACMS AND Russia*")
+    assert crawl(db, feeds).returncode == 0
+    crawled = _relevance(db)
+    feeds.write_text(_feeds(server, "grain OR wildfire*"))
+    with CrawlLock(db):
+        result = newsmon("--db", str(db), "--feeds", str(feeds), "rescore")
+    assert result.returncode == 75 and result.stdout == ""
+    assert result.stderr.startswith("newsmon: error: another crawl (pid ")
+    assert len(result.stderr.splitlines()) == 1
+    assert _relevance(db) == crawled  # nothing rescored
+    assert newsmon("--db", str(db), "--feeds", str(feeds), "rescore").returncode == 0
+    assert _relevance(db) != crawled

@@ -49,6 +49,16 @@ def test_cron_schedules():
             cron_schedule(bad)
 
 
+@pytest.mark.parametrize("every", ["90m", "2d"])
+def test_the_span_error_names_the_spans_that_are_accepted(every: str):
+    """It said minutes 5m-30m while 1m-4m (every minute up to every 4) are accepted."""
+    assert [cron_schedule(f"{m}m") for m in (1, 2, 3, 4)] == [
+        "* * * * *", "*/2 * * * *", "*/3 * * * *", "*/4 * * * *",
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match=r"use minutes \(1m-30m\), hours \(1h-12h\) or 1d$"):
+        cron_schedule(every)
+
+
 def test_schedule_prints_an_absolute_quiet_crontab_line(tmp_path: Path):
     result = newsmon(
         "--db", "rel/news.db", "--feeds", "my.yaml", "schedule", "--every", "15m", cwd=tmp_path

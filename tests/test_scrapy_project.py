@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import sitegen
-from conftest import REPO, rows
+from conftest import FAST, REPO, rows
 
 
 def _scrapy(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -90,3 +90,28 @@ def test_the_crawls_main_process_imports_only_what_it_uses():
     assert {"CoreStats", "LogStats", "CrawlRun", "FeedAwareThrottle"} <= set(used.split())
     assert "RemoteControl" not in used and "TelnetConsole" not in used
     assert imported == "False False False False"
+
+
+def test_scrapy_crawl_refuses_to_run_while_another_crawl_holds_the_lock(server, tmp_path):
+    """The lock used to be taken in a signal handler, whose exception Scrapy only logs: the crawl
+    ran anyway beside the other one, polling feeds and storing articles with no crawl_runs row."""
+    from crawler.lock import CrawlLock
+
+    site, resources = sitegen.build(server.base_url, {"solo": "atom"}, per_outlet=2)
+    server.resources.update(resources)
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(sitegen.feeds_yaml(server.base_url, site))
+    db = tmp_path / "news.db"
+    env = {"NEWSMON_DB": str(db), "NEWSMON_FEEDS": str(feeds)}
+    with CrawlLock(db):
+        result = _scrapy("crawl", "feeds", "-s", "LOG_LEVEL=WARNING", env=env)
+    assert result.returncode == 1, result.stderr
+    assert server.log == []  # not even robots.txt
+    assert not db.exists()  # the spider did not open (create, migrate) the database
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1, result.stderr  # one line, no traceback repeating it
+    assert f"ERROR: another crawl (pid {os.getpid()}) holds {db}.lock; not crawling" in errors[0]
+
+    again = _scrapy("crawl", "feeds", "-s", "LOG_LEVEL=WARNING", *FAST, env=env)
+    assert again.returncode == 0, again.stderr  # the lock released, the crawl runs and records
+    assert rows(db, "SELECT status, articles_new FROM crawl_runs") == [("ok", 2)]

@@ -7,17 +7,43 @@ on a real HTTP server and a real database, in one command.
 from __future__ import annotations
 
 import io
+import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
+from types import FrameType
 
 from ruamel.yaml import YAML
 
 from crawler.config import load_config
 from crawler.demo.server import SiteServer
-from crawler.demo.site import build_site, demo_feeds_yaml
+from crawler.demo.site import build_site, demo_feeds_yaml, load_demo_data
 
-DEFAULT_PORT = 8642  # fixed, so rerunning the demo finds the same URLs and stores nothing twice
+# Tried first, so the demo's URLs are the ones the docs show (``feeds add http://127.0.0.1:8642/...``).
+# Any other port stores nothing twice either: the feeds' GUIDs do not contain it (site.guid).
+DEFAULT_PORT = 8642
+
+
+class _Stopped(Exception):
+    """SIGTERM (``kill PID``) while ``--keep-serving``: stop serving as Ctrl-C does."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped
+
+
+def _serve_until_stopped() -> None:
+    """Block until Ctrl-C or SIGTERM, the two ways a user stops a server; either is a normal
+    end, so the demo's exit status stays the crawl's."""
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        while True:
+            time.sleep(3600)
+    except (KeyboardInterrupt, _Stopped):
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _server(port: int) -> SiteServer:
@@ -31,11 +57,14 @@ def _server(port: int) -> SiteServer:
 
 def _topics_yaml(feeds: Path | None) -> str:
     """The topics (and defaults) of the user's feeds.yaml, so the demo scores what they follow."""
+    from crawler.run import check_topics
+
     if feeds is None or not feeds.exists():
         return ""
     config = load_config(feeds)
     if not config.topics:
         return ""
+    check_topics(config, feeds)  # a bad query named in the user's file, not the demo's copy
     data = {
         "defaults": {"relevance_lead_words": config.defaults.relevance_lead_words},
         "topics": [t.model_dump() for t in config.topics],
@@ -74,12 +103,16 @@ def run_demo(
             )
         )
         print(result.summary(), flush=True)
+        if result.error:
+            print(f"newsmon: error: {result.error}", file=sys.stderr)
         if verbosity >= 0:
+            # by feed, not by URL: articles a run on another port stored keep that port's URLs
+            names = [f["name"] for o in load_demo_data()["outlets"] for f in o["feeds"]]
             with Store(db) as store:
                 rows = store.db.execute(
                     "SELECT outlet, lang, word_count, relevant, title FROM articles"
-                    " WHERE url LIKE ? ORDER BY published_at",
-                    [server.base_url + "/%"],
+                    f" WHERE feed IN ({', '.join('?' * len(names))}) ORDER BY published_at",
+                    names,
                 ).fetchall()
             print(f"{len(rows)} demo articles in {db} (* = relevant to a topic):")
             for outlet, lang, words, relevant, title in rows:
@@ -89,9 +122,5 @@ def run_demo(
                 )
         if keep_serving:
             print(f"still serving {server.base_url} (Ctrl-C to stop)", flush=True)
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
+            _serve_until_stopped()
     return result.exit_code

@@ -97,6 +97,12 @@ def _rfc822(iso: str) -> str:
     return format_datetime(datetime.fromisoformat(iso))
 
 
+def guid(outlet: dict, art: dict) -> str:
+    """An entry's GUID, the same whatever port the demo is served on: a rerun on another port
+    (8642 was busy) finds its articles stored under it and fetches and stores none again."""
+    return f"tag:{outlet['key']}.example,2024:{art['slug']}"
+
+
 def rss2(base: str, outlet: dict, feed: dict, items: list[dict]) -> str:
     entries = []
     for art in items:
@@ -106,7 +112,7 @@ def rss2(base: str, outlet: dict, feed: dict, items: list[dict]) -> str:
         entries.append(f"""    <item>
       <title>{_e(art["title"])}</title>
       <link>{tracked}</link>
-      <guid isPermaLink="true">{link}</guid>
+      <guid isPermaLink="false">{guid(outlet, art)}</guid>
       <pubDate>{_rfc822(art["published"])}</pubDate>
       <author>{_e(art["author"])}</author>
       <description>{_e(art["paragraphs"][0])}</description>
@@ -132,7 +138,7 @@ def atom(base: str, outlet: dict, feed: dict, items: list[dict]) -> str:
         entries.append(f"""  <entry>
     <title>{_e(art["title"])}</title>
     <link rel="alternate" type="text/html" href="{link}"/>
-    <id>tag:{outlet["key"]}.example,2024:{art["slug"]}</id>
+    <id>{guid(outlet, art)}</id>
     <published>{art["published"]}</published>
     <updated>{art["published"]}</updated>
     <author><name>{_e(art["author"])}</name></author>
@@ -153,9 +159,9 @@ def atom(base: str, outlet: dict, feed: dict, items: list[dict]) -> str:
 
 def rss1(base: str, outlet: dict, feed: dict, items: list[dict]) -> str:
     links = [f"{base}/{outlet['key']}/{a['section']}/{a['slug']}.html" for a in items]
-    seq = "\n".join(f'        <rdf:li rdf:resource="{u}"/>' for u in links)
+    seq = "\n".join(f'        <rdf:li rdf:resource="{guid(outlet, a)}"/>' for a in items)
     entries = "\n".join(
-        f"""  <item rdf:about="{u}">
+        f"""  <item rdf:about="{guid(outlet, a)}">
     <title>{_e(a["title"])}</title>
     <link>{u}</link>
     <description>{_e(a["paragraphs"][0])}</description>

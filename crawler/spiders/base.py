@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 
 from crawler import article as articles
 from crawler.config import Config, FeedConfig, load_config
+from crawler.extensions import take_crawl_lock
 from crawler.feeds import FeedEntry, FeedError, parse_feed
 from crawler.pages import PageItem
 from crawler.schedule import (
@@ -170,6 +171,8 @@ class SourceSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
+        if cls.uses_store:  # first: a crawl that may not run opens nothing
+            take_crawl_lock(crawler, spider)
         spider.config = load_config(settings.get("NEWSMON_FEEDS")) if cls.uses_store else None
         spider.store = Store(settings.get("NEWSMON_DB")) if cls.uses_store else None
         spider.only = set(settings.getlist("NEWSMON_ONLY"))
