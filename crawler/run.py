@@ -48,7 +48,7 @@ class CrawlResult:
     counts: dict[str, int]
     seconds: float
     # why a distributed run stopped short (a one-process crawl logs its reason as it stops)
-    error: str | None = None
+    stopped_because: str | None = None
 
     @property
     def exit_code(self) -> int:
@@ -56,8 +56,11 @@ class CrawlResult:
 
     @property
     def error(self) -> str | None:
-        """The error line of a run that failed without saying why while it ran: one that every
-        polled source failed (one stopped early logged its reason when it stopped)."""
+        """The error line of a run that did not say why while it ran: a distributed run that
+        stopped short, or one in which every polled source failed (a one-process crawl that
+        stopped early logged its reason when it stopped)."""
+        if self.stopped_because:
+            return self.stopped_because
         if self.status != "failed":
             return None
         return "every feed polled failed; newsmon feeds list shows why"
@@ -339,7 +342,7 @@ def run_distributed(options: CrawlOptions, redis_options: RedisOptions) -> Crawl
         status=status,
         counts=counts,
         seconds=time.monotonic() - started,
-        error=error if status == "interrupted" else None,
+        stopped_because=error if status == "interrupted" else None,
     )
 
 
