@@ -7,15 +7,10 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
-import signal
-import socket
 import struct
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO, newsmon, rows
+from conftest import REPO, newsmon, rows, serving
 
 from crawler.web import chart, data
 from storage import Store
@@ -33,12 +28,6 @@ REAL = REPO / "tests" / "data" / "real" / "articles.jsonl"
 INTERNAL = ("_sqlite_migrations", "article_signatures", "article_features", "feature_df",
             "clustering_meta", "story_state", "articles_fts", "articles_fts_data")  # fmt: skip
 browser = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -55,30 +44,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
             last_status=503,
             last_error="HTTP 503 Service Unavailable",
         )
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "--db", str(db), "serve", "--port", str(port)],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(proc.stderr.read().decode()) from None
-                time.sleep(0.2)
+    with serving(db) as base:
         yield base, db
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
 
 
 def fetch(url: str) -> tuple[int, bytes, str]:

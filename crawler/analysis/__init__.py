@@ -1,0 +1,1 @@
+"""What newsmon makes of stored articles: relevance, copies, credit and stories."""

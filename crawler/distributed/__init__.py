@@ -1,0 +1,1 @@
+"""The distributed crawl: workers share a Redis queue, one writer stores their results."""
