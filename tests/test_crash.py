@@ -248,7 +248,7 @@ def test_a_machine_that_fails_every_page_stops_the_crawl_in_one_line(tmp_path: P
         )  # fmt: skip
         out = stopped_storing_nothing(
             proc,
-            "newsmon: ERROR: 5 articles in a row not extracted (OSError: [Errno 27] File too "
+            "newsmon: error: 5 articles in a row not extracted (OSError: [Errno 27] File too "
             "large): stopping the crawl",
         )
         ((status, error, failed),) = rows(
@@ -293,7 +293,7 @@ def test_a_database_that_refuses_writes_stops_the_crawl_at_once(tmp_path: Path):
             proc = start_crawl(db, feeds)
             stopped_storing_nothing(
                 proc,
-                "newsmon: ERROR: database write failed: no room for this article: "
+                "newsmon: error: database write failed: no room for this article: "
                 "stopping the crawl",
             )
             assert rows(db, "SELECT status, error FROM crawl_runs ORDER BY id DESC LIMIT 1") == [
@@ -323,7 +323,7 @@ def test_a_run_whose_record_cannot_be_finished_says_so_in_one_line(tmp_path: Pat
             assert proc.returncode == 1, err
             assert out.startswith("crawl interrupted:") and f"{N_ARTICLES} articles new" in out
             assert err.splitlines() == [
-                "newsmon: ERROR: the run's record was not finished "
+                "newsmon: error: the run's record was not finished "
                 "(database: no room for the record)"
             ]
             assert rows(db, "SELECT count(*) FROM articles") == [(N_ARTICLES,)]

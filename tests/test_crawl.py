@@ -14,7 +14,7 @@ import pytest
 import sitegen
 from conftest import crawl, newsmon, rows
 
-from crawler.demo.server import Resource, SiteServer
+from crawler.commands.demo.server import Resource, SiteServer
 
 OUTLETS = {"alpha": "rss2", "beta": "atom", "gamma": "rss1"}
 

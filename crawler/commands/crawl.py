@@ -2,7 +2,7 @@
 
 Scrapy is imported inside the functions, after the configuration is checked and the lock taken:
 a crawl that cannot run says so at once, and one that can has its extraction workers starting
-(:mod:`crawler.pool`) while this process imports Scrapy.
+(:mod:`crawler.extraction.pool`) while this process imports Scrapy.
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawler import pool
 from crawler import settings as defaults
+from crawler.analysis.relevance import compile_topics
 from crawler.config import Config, ConfigError, load_config, topic_location
-from crawler.feeds import FeedError
-from crawler.lock import CrawlLock
-from crawler.relevance import compile_topics
+from crawler.extraction import pool
+from crawler.fetch.feeds import FeedError
+from crawler.fetch.lock import CrawlLock
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
 
-    from crawler.discover import Discovered
+    from crawler.fetch.discover import Discovered
 
 
 @dataclass
@@ -149,11 +149,12 @@ OWN_LOGGERS = ("crawler", "storage")
 
 
 class _OneLine(logging.Formatter):
-    """``newsmon: ERROR: message``: the first line of the message, never a traceback."""
+    """``newsmon: error: message`` (the contract's error line; ``warning:``, ``info:`` ... for the
+    other levels): the first line of the message, never a traceback."""
 
     def format(self, record: logging.LogRecord) -> str:
         lines = record.getMessage().splitlines()
-        return f"newsmon: {record.levelname}: {lines[0] if lines else ''}".rstrip()
+        return f"newsmon: {record.levelname.lower()}: {lines[0] if lines else ''}".rstrip()
 
 
 @contextmanager
@@ -315,8 +316,8 @@ def _redis(options: RedisOptions) -> Any:
 
 def run_distributed(options: CrawlOptions, redis_options: RedisOptions) -> CrawlResult:
     """The writer of a distributed crawl: due sources out to the workers, results into SQLite."""
+    from crawler.distributed.writer import run_writer
     from crawler.extensions import COUNTS
-    from crawler.writer import run_writer
     from storage import Store
 
     config = load_config(options.feeds)
@@ -352,7 +353,7 @@ def run_worker(
     """One distributed crawl worker, until ``idle_exit`` quiet seconds (0: until stopped)."""
     from scrapy.crawler import CrawlerProcess
 
-    from crawler import redisqueue as rq
+    from crawler.distributed import redisqueue as rq
     from crawler.spiders.worker import WorkerSpider
 
     check_overrides(options.overrides or {})
