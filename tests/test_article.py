@@ -1,13 +1,13 @@
-"""crawler/article.py: page and feed values merged field by field by quality (the rules are in
+"""crawler/extraction/article.py: page and feed values merged field by field by quality (the rules are in
 the module's docstring and README)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from crawler import article as articles
-from crawler.extract import Extracted
-from crawler.feeds import FeedEntry
+from crawler.extraction import article as articles
+from crawler.extraction.extract import Extracted
+from crawler.fetch.feeds import FeedEntry
 
 URL = "https://news.example.org/2024/05/20/river-bridge"
 TEXT = (
@@ -65,8 +65,11 @@ def test_the_pages_headline_beats_the_feeds_truncated_one():
     assert merge({}, {"title": "River bridge"}).title == "River bridge"
 
 
-def test_the_publisher_is_no_author_from_the_feed_either():
-    assert merge({}, {"author": "Example Courier"}).author is None
+def test_the_publisher_is_the_author_only_where_no_one_else_is_named():
+    """A person from the feed beats the publisher's name from the page; the publisher's name
+    alone (a page bylined "Example Courier") is kept, as readers see it."""
+    assert merge({"author": "Example Courier"}, {"author": "Jane Doe"}).author == "Jane Doe"
+    assert merge({}, {"author": "Example Courier"}).author == "Example Courier"
     assert merge({}, {"author": "Jane Doe"}).author == "Jane Doe"
     assert merge({"author": "John Smith"}, {"author": "Jane Doe"}).author == "John Smith"
 
@@ -94,3 +97,12 @@ def test_the_pages_declared_language_beats_the_feeds_configured_one():
     assert merge({"text": serbian}, {}, feed_lang="sr").lang == "sr"
     # a declaration the text clearly contradicts does not win
     assert merge({"text": spanish, "lang": "en"}, {}, feed_lang="en").lang == "es"
+
+
+def test_publication_time_is_stored_in_utc_whatever_offset_the_page_writes():
+    """The contract: times are ISO 8601 in UTC. A page's ``+02:00`` time is converted, a bare
+    date (no source gives the time of day) stays a date."""
+    assert merge({"published_at": "2024-05-30T23:14:00+02:00"}, {}).published_at == (
+        "2024-05-30T21:14:00+00:00"
+    )
+    assert merge({"published_at": "2024-05-30"}, {}).published_at == "2024-05-30"

@@ -14,7 +14,8 @@ feed fills whatever the page lacks, so an article is never poorer than its feed 
   neither of them the publisher itself;
 - summary: the feed's (written as the teaser; a page's meta description is often the site's
   generic blurb), else the page's description;
-- language: see :mod:`crawler.language`; the page's declaration, else the news sitemap's, else
+- language: see :mod:`crawler.extraction.language`; the page's declaration, else the news
+sitemap's, else
   the feed's configured language, is believed unless the text clearly says otherwise.
 """
 
@@ -25,10 +26,10 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from crawler.extract import Extracted
-from crawler.feeds import FeedEntry
-from crawler.language import detect_language
-from crawler.structured import names_publisher
+from crawler.extraction.extract import Extracted
+from crawler.extraction.language import detect_language
+from crawler.extraction.structured import names_publisher
+from crawler.fetch.feeds import FeedEntry
 from crawler.urls import canonical_url, is_trustworthy_canonical, url_key
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -107,8 +108,12 @@ def has_time(value: str | None) -> bool:
 
 def published(page: str | None, feed: str | None) -> str | None:
     """The publication time from the page's and the feed's, by the rules in the module's
-    docstring."""
-    page, feed = _first(page), _first(feed)
+    docstring; in UTC (``2024-05-30T21:14:00+00:00``), or a bare date where no source gives
+    the time of day."""
+    return _utc(_published(_first(page), _first(feed)))
+
+
+def _published(page: str | None, feed: str | None) -> str | None:
     if page and feed and has_time(page) and has_time(feed):
         page_at, feed_at = _moment(page), _moment(feed)
         if page_at and feed_at and page_at - feed_at > FEED_PROVES_EARLIER:
@@ -120,13 +125,21 @@ def published(page: str | None, feed: str | None) -> str | None:
     return page or feed
 
 
+def _utc(value: str | None) -> str | None:
+    """A time with a zone (or none, read as UTC) in UTC; a bare date, or what does not parse,
+    as it is."""
+    if not value or not has_time(value):
+        return value
+    moment = _moment(value)
+    return moment.astimezone(timezone.utc).isoformat() if moment else value
+
+
 def author(page: str | None, feed: str | None, publisher: list[str]) -> str | None:
-    """The page's author, else the feed's, refusing the publisher's own name."""
-    for value in (page, feed):
-        value = _first(value)
-        if value and not names_publisher(value, publisher):
-            return value
-    return None
+    """The page's author, else the feed's; the publisher's own name only where neither names
+    anyone else (a page bylined "BBC News" is the publisher's, as its readers see it)."""
+    values = [v for v in (_first(page), _first(feed)) if v]
+    others = [v for v in values if not names_publisher(v, publisher)]
+    return (others or values or [None])[0]
 
 
 def from_page(
