@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import realtext  # noqa: E402
 from stories import bcubed  # noqa: E402
 
-from crawler.clusterer import Clusterer, recluster  # noqa: E402
+from crawler.analysis.clusterer import Clusterer, recluster  # noqa: E402
 from crawler.config import Config  # noqa: E402
 from storage import Store  # noqa: E402
 

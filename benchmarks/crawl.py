@@ -56,11 +56,11 @@ import newsweb  # noqa: E402
 from extraction import match, prf  # noqa: E402
 
 from crawler import settings as shipped_settings  # noqa: E402
+from crawler.analysis.features import precompute_args  # noqa: E402
 from crawler.config import load_config  # noqa: E402
-from crawler.extract import extract  # noqa: E402
-from crawler.features import precompute_args  # noqa: E402
-from crawler.feeds import FeedEntry  # noqa: E402
-from crawler.pages import PageItem, process_page  # noqa: E402
+from crawler.extraction.extract import extract  # noqa: E402
+from crawler.extraction.pages import PageItem, process_page  # noqa: E402
+from crawler.fetch.feeds import FeedEntry  # noqa: E402
 
 CORES = os.cpu_count() or 1
 SHIPPED_START_DELAY = float(shipped_settings.AUTOTHROTTLE_START_DELAY)
@@ -200,7 +200,8 @@ def ceiling(pages: list[tuple[str, bytes]]) -> float:
 
 
 def ceiling_per_page(pages: list[tuple[str, bytes]], feeds: Path, page_type: str) -> float:
-    """Pages/s of everything the crawl's pool does with a page (crawler.pages.process_page:
+    """Pages/s of everything the crawl's pool does with a page
+    (crawler.extraction.pages.process_page:
     decoding, extraction, language, the clustering inputs) over saved pages on every core."""
     cluster_args = precompute_args(load_config(feeds))
     items = [PageItem(url, html, page_type, 200,

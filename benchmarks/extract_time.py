@@ -1,10 +1,11 @@
-"""Extraction time per page, this revision's ``crawler.extract.extract`` against another's.
+"""Extraction time per page, this revision's ``crawler.extraction.extract.extract`` against
+another's.
 
 Both run in one process on the same pages, page by page in turn (baseline, then this one), for
 ``--rounds`` rounds, so a machine shared with other work slows both alike. The baseline is an
 ``extract.py`` file of another revision, e.g.::
 
-    git show main:crawler/extract.py > /tmp/extract_main.py
+    git show main:crawler/extraction/extract.py > /tmp/extract_main.py
     python benchmarks/extract_time.py /tmp/extract_main.py [--rounds 3]
 
 Pages: the 133 of ``../shared/benchmarks/metadata`` and the 181 of
@@ -28,7 +29,7 @@ from types import ModuleType
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crawler.extract import extract  # noqa: E402
+from crawler.extraction.extract import extract  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "benchmarks"
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crawler.extract import extract  # noqa: E402
+from crawler.extraction.extract import extract  # noqa: E402
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 

@@ -2,7 +2,8 @@
 
 Each page of ``../shared/benchmarks/metadata`` (133 pages of 94 publishers, 20+ languages, with
 the headline, body, authors and publication time a reader sees) goes through
-:func:`crawler.pages.process_page` as a crawl would take it, with a feed entry that knows only the
+:func:`crawler.extraction.pages.process_page` as a crawl would take it, with a feed entry that
+knows only the
 link, so every value comes from the page (the feed's outlet name is the publisher's name, as a
 feeds.yaml entry would give it; ``--no-outlet`` leaves it out). The same page goes through
 ``trafilatura.bare_extraction(..., with_metadata=True)`` with trafilatura's defaults.
@@ -19,7 +20,8 @@ Measures, per page and averaged (the data's README suggests them):
   folded, over the pages that name an author;
 - language: the ISO 639-1 code equal.
 
-Also prints the median extraction time per page (``crawler.extract.extract`` alone and the whole
+Also prints the median extraction time per page (``crawler.extraction.extract.extract`` alone and
+the whole
 ``process_page``), measured one page at a time in this process.
 
     python benchmarks/metadata.py [--data ../shared/benchmarks/metadata] [--errors FIELD]
@@ -43,9 +45,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crawler.extract import extract  # noqa: E402
-from crawler.feeds import FeedEntry  # noqa: E402
-from crawler.pages import PageItem, process_page  # noqa: E402
+from crawler.extraction.extract import extract  # noqa: E402
+from crawler.extraction.pages import PageItem, process_page  # noqa: E402
+from crawler.fetch.feeds import FeedEntry  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "benchmarks" / "metadata"
 FIELDS = ("body", "title", "day", "time", "author", "lang")

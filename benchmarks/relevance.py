@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from crawler.analysis.relevance import Scorer  # noqa: E402
 from crawler.config import load_config  # noqa: E402
-from crawler.relevance import Scorer  # noqa: E402
 
 
 @dataclass

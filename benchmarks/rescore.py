@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from relevance import load_examples  # noqa: E402
 
+from crawler.analysis.rescore import rescore  # noqa: E402
 from crawler.config import load_config  # noqa: E402
-from crawler.rescore import rescore  # noqa: E402
 from storage import Store  # noqa: E402
 
 FILLER = (

@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from crawler.commands.importer import parse_lines, run_import  # noqa: E402
 from crawler.config import load_config  # noqa: E402
-from crawler.importer import parse_lines, run_import  # noqa: E402
 from crawler.urls import canonical_url  # noqa: E402
 from storage import Store  # noqa: E402
 

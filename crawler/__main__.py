@@ -2,7 +2,7 @@
 
 import sys
 
-from crawler.cli import main
+from crawler.commands.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -138,7 +138,8 @@ class Defaults(_Strict):
 
 
 class ClusteringConfig(_Strict):
-    """Thresholds of copy detection and story clustering (see crawler/dedup.py, stories.py)."""
+    """Thresholds of copy detection and story clustering (see crawler/analysis/copies.py,
+    stories.py)."""
 
     # copies: estimated Jaccard similarity of word shingles at or above which two texts are copies
     copy_threshold: float = Field(default=0.5, gt=0, le=1)
@@ -154,7 +155,7 @@ class ClusteringConfig(_Strict):
     story_min_shared_independent: int = Field(default=3, ge=0)
     # weight of the topic's concepts (its named groups) among an article's story features
     story_concept_weight: float = Field(default=1.0, ge=0)
-    # similarity a story loses per day since its last article (see crawler/stories.py)
+    # similarity a story loses per day since its last article (see crawler/analysis/stories.py)
     story_time_penalty: float = Field(default=0.4, ge=0)
     # an event is identified by the headline and the lead, not the background further down
     story_lead_words: int = Field(default=120, ge=0)
@@ -194,7 +195,8 @@ class LoadedConfig:
 
 def _fold_url(url: str) -> str:
     """A loose key for spotting the same source listed twice under another URL form: the crawl's
-    own :func:`~crawler.urls.url_key` (scheme, ``www.``/``m.`` host, default port, trailing slash,
+    own :func:`~crawler.urls.url_key` (scheme, ``www.``/``m.`` host, default port, trailing
+    slash,
     query order, tracking parameters and fragment folded), so feeds.yaml and the crawl agree on
     what is one URL. A page or offset parameter (``?from=100``) makes another source."""
     return url_key(url.strip())

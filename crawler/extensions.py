@@ -23,7 +23,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.extensions.throttle import AutoThrottle
 from twisted.internet import task
 
-from crawler.lock import CrawlLock, LockHeld
+from crawler.fetch.lock import CrawlLock, LockHeld
 from storage import Store
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,7 @@
 """Thin Scrapy adapters around the pure pipeline stages: extract -> ... -> store.
 
-Each stage is a function elsewhere (``crawler.extract``, ``crawler.article``, ``storage``); these
+Each stage is a function elsewhere (``crawler.extraction.extract``, ``crawler.extraction.article``,
+``storage``); these
 classes only move items between them, count what happened in the crawl stats, and keep the CPU-bound
 extraction off the reactor thread.
 """
@@ -18,12 +19,14 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler import article as articles
-from crawler import dedup, pool, redisqueue
-from crawler.clusterer import Clusterer
-from crawler.features import Precomputed, precompute_args
-from crawler.pages import PageItem, process_page, warm_up
-from crawler.rescore import score_pending
+from crawler.analysis import copies
+from crawler.analysis.clusterer import Clusterer
+from crawler.analysis.features import Precomputed, precompute_args
+from crawler.analysis.rescore import score_pending
+from crawler.distributed import redisqueue
+from crawler.extraction import article as articles
+from crawler.extraction import pool
+from crawler.extraction.pages import PageItem, process_page, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +84,13 @@ class ExtractPipeline:
             # a worker has datasketch loaded: it works out the copy index's banding, which
             # this process would have to import scipy for (a new database's first crawl)
             threshold, num_perm = config.clustering.copy_threshold, config.clustering.num_perm
-            params = workers.submit(dedup.band_params, threshold, num_perm)
+            params = workers.submit(copies.band_params, threshold, num_perm)
 
             def remember(done: Future[tuple[int, int]]) -> None:
                 # else this process works them out when needed; cancelled when the crawl ended
                 # first (a no-change run), where exception() would raise
                 if not done.cancelled() and done.exception() is None:
-                    dedup.remember_band_params(threshold, num_perm, done.result())
+                    copies.remember_band_params(threshold, num_perm, done.result())
 
             params.add_done_callback(remember)
 
@@ -251,7 +254,8 @@ class StorePipeline:
 
 
 class RedisOutPipeline:
-    """Distributed workers: each Article goes to the writer through Redis (crawler/redisqueue.py);
+    """Distributed workers: each Article goes to the writer through Redis
+    (crawler/distributed/redisqueue.py);
     scoring, storing and clustering happen there, in one process."""
 
     def __init__(self, crawler: Crawler) -> None:

@@ -81,7 +81,8 @@ COOKIES_ENABLED = False
 CONCURRENT_ITEMS = 8
 TELNETCONSOLE_ENABLED = False
 # Scrapy's remote-control HTTP server: a cron job has no one to take control, and it costs an
-# open port (``newsmon crawl`` also leaves its class out: see crawler/run.py, UNUSED_EXTENSIONS)
+# open port (``newsmon crawl`` also leaves its class out: see crawler/commands/crawl.py,
+# UNUSED_EXTENSIONS)
 REMOTE_CONTROL_ENABLED = False
 HTTPCACHE_ENABLED = False  # conditional GET against the feeds table does the caching
 DEFAULT_REQUEST_HEADERS = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
-from crawler.demo.server import Resource
+from crawler.commands.demo.server import Resource
 
 WORDS = (
     "minister officials said weapons border region strike talks allies support missiles defence "

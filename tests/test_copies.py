@@ -4,7 +4,14 @@ from datetime import datetime
 
 import numpy as np
 
-from crawler.dedup import CopyIndex, band_params, hash_values, shingles, signature, to_bytes
+from crawler.analysis.copies import (
+    CopyIndex,
+    band_params,
+    hash_values,
+    shingles,
+    signature,
+    to_bytes,
+)
 from storage import Store
 
 WIRE = (
@@ -111,8 +118,8 @@ def test_insert_matches_then_indexes_from_stored_bytes(tmp_path):
 
 def test_a_later_run_finds_copies_of_an_earlier_runs_articles(tmp_path):
     """Each run rebuilds the copy window's index from the stored signatures."""
+    from crawler.commands.importer import ImportRecord, run_import
     from crawler.config import Config
-    from crawler.importer import ImportRecord, run_import
 
     def record(url: str, text: str, published: str) -> ImportRecord:
         return ImportRecord(url=url, title="Biden and Kharkiv", text=text, published=published,
@@ -147,7 +154,7 @@ def test_band_parameters_are_worked_out_once_and_then_read(tmp_path):
     script = (
         "import sys\n"
         "from storage import Store\n"
-        "from crawler.dedup import CopyIndex\n"
+        "from crawler.analysis.copies import CopyIndex\n"
         f"with Store({str(db)!r}) as store:\n"
         "    index = CopyIndex(store, threshold=0.5, num_perm=128)\n"
         "    print(index.bands, index.rows, 'datasketch' in sys.modules)\n"
@@ -171,7 +178,7 @@ def test_band_parameters_worked_out_by_another_process_spare_the_import(tmp_path
     script = (
         "import sys\n"
         "from storage import Store\n"
-        "from crawler.dedup import CopyIndex, remember_band_params\n"
+        "from crawler.analysis.copies import CopyIndex, remember_band_params\n"
         f"remember_band_params(0.5, 128, ({bands}, {rows}))\n"
         f"with Store({str(tmp_path / 'new.db')!r}) as store:\n"
         "    index = CopyIndex(store, threshold=0.5, num_perm=128)\n"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.credit import build_gazetteer, credited_source
+from crawler.analysis.credit import build_gazetteer, credited_source
 
 GAZ = build_gazetteer(["Rhein-Kurier"])
 

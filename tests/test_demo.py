@@ -11,7 +11,7 @@ import sys
 import pytest
 from conftest import REPO, newsmon, rows
 
-from crawler.demo.site import load_demo_data
+from crawler.commands.demo.site import load_demo_data
 
 
 def test_demo_stores_sample_articles_with_clean_text(tmp_path):

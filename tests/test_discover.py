@@ -1,8 +1,14 @@
-"""Finding and describing a site's feed (crawler/discover.py), without the network."""
+"""Finding and describing a site's feed (crawler/fetch/discover.py), without the network."""
 
 from __future__ import annotations
 
-from crawler.discover import derive_name, derive_outlet, feed_links, guessed_urls, language_code
+from crawler.fetch.discover import (
+    derive_name,
+    derive_outlet,
+    feed_links,
+    guessed_urls,
+    language_code,
+)
 
 PAGE = """<html><head><base href="/news/">
 <link rel="alternate" type="application/rss+xml" href="top.rss">

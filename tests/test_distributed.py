@@ -253,9 +253,9 @@ def test_results_no_writer_applied_are_applied_by_the_next_writer(redis_url: str
     entries marked seen so no worker fetches them again."""
     import redis
 
-    from crawler import redisqueue as rq
     from crawler.config import FeedConfig
-    from crawler.spiders.base import Source
+    from crawler.distributed import redisqueue as rq
+    from crawler.fetch.sources import Source
 
     server = redis.Redis.from_url(redis_url)
     with FaultServer() as srv:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cli import build_parser
+from crawler.commands.cli import build_parser
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sitegen
 
-from crawler.extract import Extracted, extract
+from crawler.extraction.extract import Extracted, extract
 
 BENCH = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "extraction"
 

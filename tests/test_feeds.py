@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.feeds import FeedError, parse_feed
+from crawler.fetch.feeds import FeedError, parse_feed
 
 RSS2 = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Wire &amp; Co</title><ttl>45</ttl>
 <item><title>One</title><link>https://w.test/1?utm_source=rss</link><guid>w-1</guid>

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import crawl, newsmon
 
+from crawler.commands.demo.server import Resource, SiteServer
 from crawler.config import load_config
-from crawler.demo.server import Resource, SiteServer
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>{title}</title><link>{base}/</link><language>{lang}</language>

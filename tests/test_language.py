@@ -1,11 +1,11 @@
-"""crawler/language.py: a valid declaration is believed unless the text clearly says otherwise;
+"""crawler/extraction/language.py: a valid declaration is believed unless the text clearly says otherwise;
 languages outside newsmon's usual list are stored. (Texts written for these tests.)"""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.language import detect_language, language_code
+from crawler.extraction.language import detect_language, language_code
 
 INDONESIAN = (
     "Pemerintah kota mengumumkan bahwa jembatan tua di atas sungai akan dibangun kembali mulai "

@@ -1,4 +1,4 @@
-"""Page metadata from machine-readable markup (crawler/structured.py through crawler/extract.py):
+"""Page metadata from machine-readable markup (crawler/extraction/structured.py through crawler/extraction/extract.py):
 headline, publication time, author. Each page is written for the test, after a pattern seen on
 real news pages (benchmarks/metadata.py measures the real ones)."""
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from crawler.extract import extract
-from crawler.structured import parse_moment, strip_site_name
+from crawler.extraction.extract import extract
+from crawler.extraction.structured import parse_moment, strip_site_name
 
 URL = "https://news.example.org/2024/05/20/river-bridge"
 HEADLINE = "River bridge to be rebuilt"

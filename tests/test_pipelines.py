@@ -14,9 +14,9 @@ from scrapy import Spider
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from crawler import pool
-from crawler.feeds import FeedEntry
-from crawler.pages import PageItem
+from crawler.extraction import pool
+from crawler.extraction.pages import PageItem
+from crawler.fetch.feeds import FeedEntry
 from crawler.pipelines import ExtractPipeline
 from crawler.spiders.newsmon import NewsmonSpider
 

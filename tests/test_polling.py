@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 from conftest import newsmon
 
-from crawler.cron import cron_schedule
-from crawler.schedule import failure_interval, iso_after, retry_after_seconds, success_interval
+from crawler.commands.cron import cron_schedule
+from crawler.fetch.polling import failure_interval, iso_after, retry_after_seconds, success_interval
 
 
 def test_success_interval_honours_poll_every_and_ttl():

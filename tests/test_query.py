@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, newsmon, rows
 
-from crawler.output import ARTICLE_EXPORT, STORY_EXPORT
+from crawler.commands.output import ARTICLE_EXPORT, STORY_EXPORT
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.analysis.relevance import Scorer, query_terms
 from crawler.config import ConfigError, TopicConfig, load_config, parse_config
-from crawler.relevance import Scorer, query_terms
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from conftest import crawl, newsmon, rows
 
-from crawler.demo.server import Resource, SiteServer
-from crawler.lock import CrawlLock
+from crawler.commands.demo.server import Resource, SiteServer
+from crawler.fetch.lock import CrawlLock
 
 ARTICLES = {
     "/a/strike.html": (

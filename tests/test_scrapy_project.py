@@ -73,7 +73,7 @@ def test_the_crawls_main_process_imports_only_what_it_uses():
         "import sys\n"
         "from scrapy.spiderloader import SpiderLoader\n"
         "from scrapy.utils.conf import build_component_list\n"
-        "from crawler.run import project_settings\n"
+        "from crawler.commands.crawl import project_settings\n"
         "import crawler.pipelines, crawler.spiders.newsmon, storage\n"
         "settings = project_settings()\n"
         "SpiderLoader.from_settings(settings.frozencopy())  # imports every spider module\n"
@@ -95,7 +95,7 @@ def test_the_crawls_main_process_imports_only_what_it_uses():
 def test_scrapy_crawl_refuses_to_run_while_another_crawl_holds_the_lock(server, tmp_path):
     """The lock used to be taken in a signal handler, whose exception Scrapy only logs: the crawl
     ran anyway beside the other one, polling feeds and storing articles with no crawl_runs row."""
-    from crawler.lock import CrawlLock
+    from crawler.fetch.lock import CrawlLock
 
     site, resources = sitegen.build(server.base_url, {"solo": "atom"}, per_outlet=2)
     server.resources.update(resources)

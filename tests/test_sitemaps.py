@@ -9,9 +9,9 @@ import pytest
 import sitegen
 from conftest import crawl, rows
 
-from crawler.demo.server import Resource, SiteServer
-from crawler.feeds import FeedError
-from crawler.sitemaps import parse_sitemap
+from crawler.commands.demo.server import Resource, SiteServer
+from crawler.fetch.feeds import FeedError
+from crawler.fetch.sitemaps import parse_sitemap
 
 NS = (
     'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '

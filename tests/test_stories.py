@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import load_config
-from crawler.importer import parse_lines, run_import
-from crawler.stories import (
+from crawler.analysis.stories import (
     FeatureWeights,
     StoryIndex,
     pack_centroid,
@@ -20,6 +18,8 @@ from crawler.stories import (
     unpack_centroid,
     vectorize,
 )
+from crawler.commands.importer import parse_lines, run_import
+from crawler.config import load_config
 from crawler.urls import canonical_url
 from storage import Store
 

@@ -1,4 +1,4 @@
-"""crawler.workshare: chunks computed by forked workers and this process, in order, whatever
+"""crawler.analysis.workshare: chunks computed by forked workers and this process, in order, whatever
 the workers do."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from crawler import workshare
+from crawler.analysis import workshare
 
 
 def _squares(chunk: list[int]) -> list[int]:
@@ -61,7 +61,7 @@ def test_no_fork_while_another_thread_runs():
 
     script = (
         "import threading\n"
-        "from crawler import workshare\n"
+        "from crawler.analysis import workshare\n"
         "alone = workshare.can_fork()\n"
         "stop = threading.Event()\n"
         "thread = threading.Thread(target=stop.wait)\n"
@@ -92,7 +92,7 @@ def test_workers_of_a_killed_process_stop_and_free_its_lock(tmp_path):
     lock = tmp_path / "news.db.lock"
     script = (
         "import fcntl, os, signal, sys, time\n"
-        "from crawler import workshare\n"
+        "from crawler.analysis import workshare\n"
         f"handle = open({str(lock)!r}, 'a+')\n"
         "fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
         "def slow(chunk):\n"

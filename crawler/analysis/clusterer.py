@@ -19,18 +19,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from crawler import workshare
-from crawler.config import Config
-from crawler.dedup import CopyIndex, hash_values
-from crawler.features import (
+from crawler.analysis import workshare
+from crawler.analysis.copies import CopyIndex, hash_values
+from crawler.analysis.features import (
     Precomputed,
     PrecomputeResult,
     PrecomputeRow,
     precompute,
     precompute_args,
 )
-from crawler.relevance import display_term, query_terms
-from crawler.stories import (
+from crawler.analysis.relevance import display_term, query_terms
+from crawler.analysis.stories import (
     FeatureWeights,
     StoryIndex,
     concept_features,
@@ -39,6 +38,7 @@ from crawler.stories import (
     unpack_centroid,
     vectorize,
 )
+from crawler.config import Config
 from storage import Store
 from storage.store import ClusterState
 
@@ -302,7 +302,8 @@ class Clusterer:
         """Start making the features of ``rows``; the function returned waits for them.
 
         On more than one core, forked workers make them while this process reads the window,
-        which it then helps with (:mod:`crawler.workshare`). Forking is safe only in a process
+        which it then helps with (:mod:`crawler.analysis.workshare`). Forking is safe only in a
+        process
         running no other thread (an import, a recluster), not in a crawl with its reactor: there
         a batch needs ``parallel_batch`` rows to be worth spawning fresh interpreters.
         """

@@ -1,7 +1,8 @@
 """The order-independent part of clustering, one article at a time: story features, MinHash
 signature and credited source.
 
-Kept apart from :mod:`crawler.clusterer` (which assigns in order, against the database) so the
+Kept apart from :mod:`crawler.analysis.clusterer` (which assigns in order, against the database) so
+the
 crawl's extraction workers and the bulk pool can import it without Scrapy or the storage layer.
 """
 
@@ -10,9 +11,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from crawler.credit import Gazetteer, build_gazetteer, credited_source
-from crawler.dedup import signature, to_bytes
-from crawler.stories import FeatureWeights, raw_features
+from crawler.analysis.copies import signature, to_bytes
+from crawler.analysis.credit import Gazetteer, build_gazetteer, credited_source
+from crawler.analysis.stories import FeatureWeights, raw_features
 
 if TYPE_CHECKING:
     from crawler.config import Config

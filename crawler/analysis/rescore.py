@@ -1,7 +1,8 @@
 """Relevance of stored articles: ``newsmon rescore`` (all of them, after the topics changed) and
 the end of every crawl or import (those not scored yet).
 
-Articles are scored in batches through the same :class:`~crawler.relevance.Scorer` a crawl uses
+Articles are scored in batches through the same :class:`~crawler.analysis.relevance.Scorer` a crawl
+uses
 (one FTS5 query per topic and term per batch, not per article), so a rescore agrees with what the
 crawl stored and memory stays bounded by the batch size; all results are written in one
 transaction, so a crash leaves the previous scores intact.
@@ -12,8 +13,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from crawler.analysis.relevance import scorer_for
 from crawler.config import Config
-from crawler.relevance import scorer_for
 from storage import Store
 
 BATCH = 20_000

@@ -1,1 +1,2 @@
-"""The commands people type (``newsmon ...``): running a crawl, import, search, stories, export, serve, schedule, demo."""
+"""The commands people type (``newsmon ...``): running a crawl, import, search, stories, export,
+serve, schedule, demo."""

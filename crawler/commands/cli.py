@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from crawler.config import ConfigError
-from crawler.lock import LockHeld
+from crawler.fetch.lock import LockHeld
 
 if TYPE_CHECKING:
-    from crawler.run import CrawlResult
+    from crawler.commands.crawl import CrawlResult
     from storage import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
@@ -197,7 +197,7 @@ def _verbosity(args: argparse.Namespace) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.run import CrawlError, CrawlOptions, run_crawl
+    from crawler.commands.crawl import CrawlError, CrawlOptions, run_crawl
 
     if args.max_articles < 0:
         raise UsageError("--max-articles must be 0 or more")
@@ -213,7 +213,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         overrides=dict(args.set),
     )
     if args.redis:
-        from crawler.run import RedisOptions, run_distributed
+        from crawler.commands.crawl import RedisOptions, run_distributed
 
         if args.max_articles:
             raise UsageError("--max-articles is not supported with --redis")
@@ -236,7 +236,7 @@ def _crawl_ended(result: CrawlResult) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from crawler.run import CrawlOptions, RedisOptions, run_worker
+    from crawler.commands.crawl import CrawlOptions, RedisOptions, run_worker
 
     if args.idle_exit < 0:
         raise UsageError("--idle-exit must be 0 or more")
@@ -250,9 +250,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_rescore(args: argparse.Namespace) -> int:
+    from crawler.analysis.rescore import rescore
+    from crawler.commands.crawl import check_topics
     from crawler.config import load_config
-    from crawler.rescore import rescore
-    from crawler.run import check_topics
 
     db, feeds = _paths(args)
     config = load_config(feeds)
@@ -268,7 +268,7 @@ def cmd_rescore(args: argparse.Namespace) -> int:
 
 def _locked_store(db: Path) -> Iterator[Store]:
     """The database under the crawl lock: writers never interleave their clustering."""
-    from crawler.lock import CrawlLock
+    from crawler.fetch.lock import CrawlLock
     from storage import Store
 
     with CrawlLock(db), Store(db) as store:
@@ -276,9 +276,9 @@ def _locked_store(db: Path) -> Iterator[Store]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from crawler.commands.crawl import check_topics
+    from crawler.commands.importer import ImportError_, parse_lines, run_import, validate
     from crawler.config import load_config
-    from crawler.importer import ImportError_, parse_lines, run_import, validate
-    from crawler.run import check_topics
 
     db, feeds = _paths(args)
     config = load_config(feeds)
@@ -325,7 +325,7 @@ def _import_source(path: str) -> Iterator[tuple[Any, str]]:
 def cmd_recluster(args: argparse.Namespace) -> int:
     import time
 
-    from crawler.clusterer import recluster
+    from crawler.analysis.clusterer import recluster
     from crawler.config import load_config
 
     db, feeds = _paths(args)
@@ -346,7 +346,7 @@ def _read_store(db: Path) -> Store:
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
-    from crawler import output
+    from crawler.commands import output
 
     db, _ = _paths(args)
     since = _since(args.since)
@@ -378,7 +378,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
 
 
 def cmd_story(args: argparse.Namespace) -> int:
-    from crawler import output
+    from crawler.commands import output
 
     db, _ = _paths(args)
     with _read_store(db) as store:
@@ -390,7 +390,7 @@ def cmd_story(args: argparse.Namespace) -> int:
     document = output.story_document(story, articles)
     records = document["articles"]
     if args.plot:
-        from crawler.plot import plot_story
+        from crawler.commands.plot import plot_story
 
         try:
             plot_story(story, articles, args.plot)
@@ -429,7 +429,7 @@ def cmd_story(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from crawler import output
+    from crawler.commands import output
 
     if args.limit < 1:
         raise UsageError("--limit must be 1 or more")
@@ -479,7 +479,7 @@ def store_depth(value: int | None) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from crawler import output
+    from crawler.commands import output
 
     db, _ = _paths(args)
     with _read_store(db) as store:
@@ -494,7 +494,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds_list(args: argparse.Namespace) -> int:
-    from crawler import output
+    from crawler.commands import output
     from crawler.config import load_config
     from storage import Store
 
@@ -548,7 +548,7 @@ def cmd_feeds_list(args: argparse.Namespace) -> int:
 
 def cmd_feeds_add(args: argparse.Namespace) -> int:
     from crawler.config import add_source, load_config
-    from crawler.discover import derive_name, derive_outlet, language_code
+    from crawler.fetch.discover import derive_name, derive_outlet, language_code
 
     _, feeds = _paths(args)
     url = args.url.strip()
@@ -557,8 +557,8 @@ def cmd_feeds_add(args: argparse.Namespace) -> int:
     config = load_config(feeds) if feeds.exists() else None
     found = None
     if not args.no_check:
-        from crawler.feeds import FeedError
-        from crawler.run import discover_feed
+        from crawler.commands.crawl import discover_feed
+        from crawler.fetch.feeds import FeedError
 
         try:
             found = discover_feed(url)
@@ -593,7 +593,7 @@ def cmd_feeds_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from crawler.serve import serve
+    from crawler.commands.serve import serve
 
     db, _ = _paths(args)
     if not db.exists():
@@ -607,7 +607,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from crawler.cron import crawl_job, install
+    from crawler.commands.cron import crawl_job, install
 
     db, feeds = _paths(args)
     try:
@@ -623,7 +623,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def _since(value: str | None, option: str = "--since") -> str | None:
-    from crawler import output
+    from crawler.commands import output
 
     if value is None:
         return None
@@ -634,7 +634,7 @@ def _since(value: str | None, option: str = "--since") -> str | None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from crawler.demo import run_demo
+    from crawler.commands.demo import run_demo
 
     db, feeds = _paths(args)
     return run_demo(

@@ -21,11 +21,11 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from crawler.article import Article, with_keys, word_count
-from crawler.clusterer import Clusterer
+from crawler.analysis.clusterer import Clusterer
+from crawler.analysis.rescore import score_pending
 from crawler.config import Config
-from crawler.language import detect_language
-from crawler.rescore import score_pending
+from crawler.extraction.article import Article, with_keys, word_count
+from crawler.extraction.language import detect_language
 from crawler.urls import canonical_url
 from storage import Store
 

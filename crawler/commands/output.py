@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from crawler.stories import parse_time
+from crawler.analysis.stories import parse_time
 
 ARTICLE_EXPORT = (
     "id", "url", "outlet", "title", "author", "published_at", "first_seen_at", "lang", "summary",

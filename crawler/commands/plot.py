@@ -19,7 +19,7 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from crawler.stories import parse_time  # noqa: E402
+from crawler.analysis.stories import parse_time  # noqa: E402
 
 ORIGINAL = "#1f4e79"
 # far from ORIGINAL and from the first report's red, so "credits X" never reads as "own report"

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from crawler.output import ARTICLE_EXPORT, STORY_EXPORT
+from crawler.commands.output import ARTICLE_EXPORT, STORY_EXPORT
 
 QUERIES: dict[str, dict[str, Any]] = {
     "latest_stories": {

@@ -20,9 +20,9 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from crawler.article import Article
 from crawler.config import FeedConfig
-from crawler.spiders.base import Source
+from crawler.extraction.article import Article
+from crawler.fetch.sources import Source
 from crawler.urls import url_key
 
 STATE_FIELDS = ("etag", "last_modified", "consecutive_failures", "last_new_at", "added_at")

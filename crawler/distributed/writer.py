@@ -3,7 +3,7 @@
 It holds the crawl lock and the SQLite file, hands the due sources to the workers through Redis,
 and applies what they send back, in the order it arrives: feed state to ``feeds``, articles
 through scoring and storage, and at the end clustering, exactly as a one-process crawl does.
-See crawler/redisqueue.py for the messages.
+See crawler/distributed/redisqueue.py for the messages.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 
 import redis
 
-from crawler import redisqueue as rq
-from crawler.clusterer import Clusterer
+from crawler.analysis.clusterer import Clusterer
+from crawler.analysis.rescore import score_pending
 from crawler.config import Config
-from crawler.rescore import score_pending
-from crawler.spiders.base import AwaitedPoll, due_sources
-from crawler.spiders.base import settle as settle_poll
+from crawler.distributed import redisqueue as rq
+from crawler.fetch.sources import AwaitedPoll, due_sources
+from crawler.fetch.sources import settle as settle_poll
 from storage import Store
 
 

@@ -1,1 +1,2 @@
-"""From a fetched page to an article: text and metadata (trafilatura), language, the feed and page values merged."""
+"""From a fetched page to an article: text and metadata (trafilatura), language, the feed and page
+values merged."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from crawler import structured
-from crawler.language import language_code
+from crawler.extraction import structured
+from crawler.extraction.language import language_code
 
 if TYPE_CHECKING:
     from lxml import html as lxml_html

@@ -2,7 +2,7 @@
 entry, and compute the order-independent clustering inputs.
 
 Everything CPU-bound about a page, in a module that imports neither Scrapy nor the storage layer,
-so it loads fast wherever extraction happens (the forkserver, see :mod:`crawler.warm`).
+so it loads fast wherever extraction happens (the forkserver, see :mod:`crawler.extraction.warm`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 
 from w3lib.encoding import html_to_unicode
 
-from crawler import article as articles
-from crawler.extract import Extracted, extract
-from crawler.features import precompute
-from crawler.feeds import FeedEntry
+from crawler.analysis.features import precompute
+from crawler.extraction import article as articles
+from crawler.extraction.extract import Extracted, extract
+from crawler.fetch.feeds import FeedEntry
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,8 @@
 
 An extraction worker needs over a second of CPU to import trafilatura and datasketch and load
 the language model. The workers are forked from a forkserver that does that once for all of
-them (:mod:`crawler.warm`), and the pool is started at the top of ``newsmon crawl``, so the
+them (:mod:`crawler.extraction.warm`), and the pool is started at the top of ``newsmon crawl``,
+so the
 forkserver loads while the main process imports Scrapy and polls the feeds. This module imports
 nothing heavy for the same reason.
 """
@@ -18,7 +19,7 @@ _started: dict[int, Future[ProcessPoolExecutor]] = {}
 
 
 def _warm_up() -> None:
-    from crawler.pages import warm_up
+    from crawler.extraction.pages import warm_up
 
     warm_up(None)
 
@@ -30,7 +31,7 @@ def worker_count(setting: int) -> int:
 
 def _launch(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["crawler.warm"])
+    context.set_forkserver_preload(["crawler.extraction.warm"])
     pool = ProcessPoolExecutor(workers, mp_context=context)
     for _ in range(workers):
         pool.submit(_warm_up)
@@ -41,7 +42,8 @@ def start(workers: int) -> None:
     """Start the pool in the background and warm its workers up (no-op for one worker).
 
     The workers are forked from a forkserver, a fresh process (never this one, which will run a
-    reactor and threads) that imports :mod:`crawler.warm` first: the extraction stack is loaded
+    reactor and threads) that imports :mod:`crawler.extraction.warm` first: the extraction stack is
+    loaded
     once for all of them. Starting a worker waits for that, so a thread does it, and this
     process imports Scrapy meanwhile."""
     if workers > 1 and workers not in _started:

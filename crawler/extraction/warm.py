@@ -8,7 +8,7 @@ importing scipy for its first signature.
 """
 
 from crawler.config import ClusteringConfig
-from crawler.pages import warm_up
+from crawler.extraction.pages import warm_up
 
 _defaults = ClusteringConfig()
 try:

@@ -1,1 +1,2 @@
-"""Fetching: the extraction process pool, feeds and sitemaps, URL forms, when a source is due, feed discovery, the crawl lock."""
+"""Fetching: the extraction process pool, feeds and sitemaps, URL forms, when a source is due, feed
+discovery, the crawl lock."""

@@ -4,7 +4,7 @@ Scrapy's own sitemap parser keeps only the flat children of each ``<url>`` and d
 News extension (``<news:news>`` with title, language and publication date), which is what makes a
 news sitemap worth reading; so this module parses with lxml under the same safety settings Scrapy
 uses (no entity expansion, no network, recovering from bad markup) and returns the same
-:class:`~crawler.feeds.FeedEntry` records the feed parser does.
+:class:`~crawler.fetch.feeds.FeedEntry` records the feed parser does.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from crawler.feeds import FUTURE_TOLERANCE, FeedEntry, FeedError
+from crawler.fetch.feeds import FUTURE_TOLERANCE, FeedEntry, FeedError
 
 
 @dataclass

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import scrapy
@@ -22,19 +21,20 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from crawler import article as articles
-from crawler.config import Config, FeedConfig, load_config
+from crawler.config import load_config
 from crawler.extensions import take_crawl_lock
-from crawler.feeds import FeedEntry, FeedError, parse_feed
-from crawler.pages import PageItem
-from crawler.schedule import (
+from crawler.extraction import article as articles
+from crawler.extraction.pages import PageItem
+from crawler.fetch.feeds import FeedEntry, FeedError, parse_feed
+from crawler.fetch.polling import (
     failure_interval,
     iso_after,
     retry_after_seconds,
     seconds_since,
     success_interval,
 )
-from crawler.sitemaps import parse_sitemap
+from crawler.fetch.sitemaps import parse_sitemap
+from crawler.fetch.sources import AwaitedPoll, Source, due_sources, settle
 from crawler.urls import canonical_url, url_key
 from storage import Store, now_iso
 
@@ -47,17 +47,6 @@ log = logging.getLogger(__name__)
 
 # Page statuses after which we keep the feed entry's data instead of retrying the page next run.
 PERMANENT_PAGE_ERRORS = (404, 410, 451)
-
-
-@dataclass
-class Source:
-    """A feed as the spider needs it: its config plus the state stored from earlier runs."""
-
-    kind: str
-    config: FeedConfig
-    lang: str | None
-    poll_every: float | None
-    state: dict[str, Any] = field(default_factory=dict)
 
 
 def describe_failure(failure: Failure) -> tuple[int | None, str, Response | None]:
@@ -82,83 +71,6 @@ _EXPLAINED = {
     "ConnectionRefusedError": "connection refused",
     "DNSLookupError": "host name not found",
 }
-
-
-def due_sources(
-    config: Config,
-    store: Store,
-    *,
-    kinds: tuple[str, ...],
-    only: set[str],
-    poll_all: bool,
-    due_slack: float,
-) -> list[Source]:
-    """The sources of feeds.yaml to poll now (their state from ``feeds``), after making the
-    ``feeds`` table list exactly what feeds.yaml lists."""
-    rows = []
-    for src_kind, feed in config.sources():
-        rows.append(
-            {
-                "url": feed.url,
-                "kind": src_kind,
-                "name": feed.name,
-                "outlet": feed.outlet,
-                "lang": feed.lang or config.defaults.lang,
-                "poll_every": feed.poll_every or config.defaults.poll_every,
-            }
-        )
-    store.sync_feeds(rows)
-    horizon = iso_after(due_slack)
-    due = []
-    for src_kind, feed in config.sources():
-        if src_kind not in kinds or not feed.enabled:
-            continue
-        if only and feed.name not in only:
-            continue
-        state = store.feed(feed.url) or {}
-        if state.get("disabled") and not only:
-            continue  # answered 410 Gone; `crawl --only NAME` tries it again
-        next_due = state.get("next_due_at")
-        if not (poll_all or only) and next_due and next_due > horizon:
-            continue
-        due.append(
-            Source(
-                kind=src_kind,
-                config=feed,
-                lang=feed.lang or config.defaults.lang,
-                poll_every=feed.poll_every or config.defaults.poll_every,
-                state=state,
-            )
-        )
-    return due
-
-
-@dataclass
-class AwaitedPoll:
-    """A poll whose new entries are being fetched. Its validators (ETag, Last-Modified), and for
-    a sitemap index the time its children are compared with, are stored only once every one of
-    its pages is stored, because they tell the next poll 'you have everything up to here'.
-    Stored earlier, a crawl killed meanwhile, or a page that failed for now, would leave entries
-    that no later poll shows again (a 304, or a child sitemap older than the last visit)."""
-
-    url: str
-    pages: int  # article pages (and child sitemaps) not done yet
-    fields: dict[str, str | None]  # the source's state to store once they are
-
-
-def settle(
-    awaited: dict[str, AwaitedPoll], name: str | None, stored: bool, more: int = 0
-) -> AwaitedPoll | None:
-    """Count a request of an awaited poll as done; the poll, once its fields are to be stored
-    (nothing left). One failure drops it: its fields stay off."""
-    poll = awaited.get(name or "")
-    if poll is None:
-        return None
-    poll.pages += more - 1
-    if stored and poll.pages > 0:
-        return None
-    del awaited[name or ""]
-    return poll if stored else None
 
 
 class SourceSpider(scrapy.Spider):

@@ -15,8 +15,8 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.discover import Discovered, feed_links, guessed_urls, site_name
-from crawler.feeds import FeedError, parse_feed
+from crawler.fetch.discover import Discovered, feed_links, guessed_urls, site_name
+from crawler.fetch.feeds import FeedError, parse_feed
 from crawler.spiders.base import describe_failure
 
 

@@ -2,7 +2,7 @@
 
 It polls the sources the writer hands out, fetches and extracts article pages like the
 ``newsmon`` spider, and sends every result to the writer through Redis instead of writing
-SQLite itself (see crawler/redisqueue.py).
+SQLite itself (see crawler/distributed/redisqueue.py).
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler import redisqueue as rq
-from crawler.feeds import FeedEntry
-from crawler.spiders.base import Source, SourceSpider
+from crawler.distributed import redisqueue as rq
+from crawler.fetch.feeds import FeedEntry
+from crawler.fetch.sources import Source
+from crawler.spiders.base import SourceSpider
 from crawler.urls import url_key
 
 

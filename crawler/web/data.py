@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, timezone
 from html import escape
 from typing import Any
 
-from crawler import output
-from crawler.stories import parse_time
+from crawler.analysis.stories import parse_time
+from crawler.commands import output
 from crawler.web.chart import Attention, attention
 from storage import Store
 

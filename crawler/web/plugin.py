@@ -22,7 +22,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from crawler import output
+from crawler.commands import output
 from crawler.web import chart, data
 from storage import Store
 
@@ -91,7 +91,7 @@ async def story_json(datasette: Any, request: Any) -> Response:
 
 def _draw(story: dict[str, Any], articles: list[dict[str, Any]]) -> bytes:
     """The figure of ``newsmon story ID --plot``, as PNG bytes."""
-    from crawler.plot import plot_story
+    from crawler.commands.plot import plot_story
 
     with _plot_lock, tempfile.TemporaryDirectory(prefix="newsmon-plot-") as tmp:
         path = os.path.join(tmp, "story.png")
@@ -164,7 +164,7 @@ def register_routes(datasette: Any) -> list[tuple[str, Callable[..., Any]]]:
 
 
 def _load_plotting() -> None:
-    import crawler.plot  # noqa: F401  (matplotlib: half a second to import)
+    import crawler.commands.plot  # noqa: F401  (matplotlib: half a second to import)
 
 
 @hookimpl

@@ -16,9 +16,9 @@ from types import FrameType
 
 from ruamel.yaml import YAML
 
+from crawler.commands.demo.server import SiteServer
+from crawler.commands.demo.site import build_site, demo_feeds_yaml, load_demo_data
 from crawler.config import load_config
-from crawler.demo.server import SiteServer
-from crawler.demo.site import build_site, demo_feeds_yaml, load_demo_data
 
 # Tried first, so the demo's URLs are the ones the docs show (``feeds add http://127.0.0.1:8642/...``).
 # Any other port stores nothing twice either: the feeds' GUIDs do not contain it (site.guid).
@@ -57,7 +57,7 @@ def _server(port: int) -> SiteServer:
 
 def _topics_yaml(feeds: Path | None) -> str:
     """The topics (and defaults) of the user's feeds.yaml, so the demo scores what they follow."""
-    from crawler.run import check_topics
+    from crawler.commands.crawl import check_topics
 
     if feeds is None or not feeds.exists():
         return ""
@@ -81,7 +81,7 @@ def run_demo(
     keep_serving: bool = False,
     feeds: Path | None = None,
 ) -> int:
-    from crawler.run import CrawlOptions, run_crawl
+    from crawler.commands.crawl import CrawlOptions, run_crawl
     from storage import Store
 
     with _server(port) as server, tempfile.TemporaryDirectory() as tmp:

@@ -17,11 +17,15 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from crawler.demo.server import Resource
+from crawler.commands.demo.server import Resource
 
 
 def load_demo_data() -> dict[str, Any]:
-    text = resources.files("crawler.demo").joinpath("articles.yaml").read_text(encoding="utf-8")
+    text = (
+        resources.files("crawler.commands.demo")
+        .joinpath("articles.yaml")
+        .read_text(encoding="utf-8")
+    )
     return YAML(typ="safe").load(text)
 
 
