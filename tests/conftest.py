@@ -97,5 +97,6 @@ def serving(db: Path) -> Iterator[str]:
                 time.sleep(0.2)
         yield base
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it may have died on its own
+            os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)

@@ -82,7 +82,7 @@ INTERNAL_TABLES = {
     "story_state": "centroids of active stories",
     "article_topics": "per-topic relevance scores",
 }
-WEB = Path(__file__).resolve().parent / "web"
+WEB = Path(__file__).resolve().parent.parent / "web"  # crawler/web
 
 _ARTICLE_DESCRIPTIONS = {
     "url": "canonical URL (tracking parameters stripped, AMP/mobile folded)",
