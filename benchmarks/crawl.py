@@ -162,15 +162,19 @@ def start_server(web: Path, port: int, outlets: int) -> subprocess.Popen:
     return proc
 
 
-def feeds_yaml(path: Path, feeds: list[dict]) -> None:
-    """The benchmark's feeds with the shipped topics, so scoring costs what it costs in use."""
-    topics = load_config(ROOT / "feeds.yaml").model_dump(include={"topics"})["topics"]
+def feeds_yaml(path: Path, feeds: list[dict], topics: bool = True) -> None:
+    """The benchmark's feeds with the shipped topics, so scoring costs what it costs in use
+    (``topics=False``: feeds only, as a user who has not written a topic yet has them)."""
     lines = ["feeds:"]
     for f in feeds:
         lines.append(
             f"  - {{name: {f['name']}, url: '{f['url']}', outlet: '{f['outlet']}', lang: en}}"
         )
-    path.write_text("\n".join(lines) + "\ntopics: " + json.dumps(topics) + "\n")
+    text = "\n".join(lines) + "\n"
+    if topics:
+        shipped = load_config(ROOT / "feeds.yaml").model_dump(include={"topics"})["topics"]
+        text += "topics: " + json.dumps(shipped) + "\n"
+    path.write_text(text)
 
 
 def newsmon(db: Path, feeds: Path, *extra: str) -> list[str]:
@@ -259,13 +263,31 @@ def peer(tmp: Path, feeds: list[dict], truth: dict[str, str]) -> tuple[float, in
     return docs / run["wall"], docs, len(pairs), (f1(pairs)[2] if pairs else 0.0)
 
 
-def throughput(args: argparse.Namespace, tmp: Path, real: Path | None) -> None:
+# the third web: the real pages as a user's crawl of many outlets would meet them (issue #17)
+SYNDICATED = {"outlets": 12, "copies": 3, "feeds_per_outlet": 1}
+
+
+def throughput(
+    args: argparse.Namespace, tmp: Path, real: Path | None, syndicated: bool = False
+) -> None:
     """The timed crawl, its second crawl and the references, on the generated web or (``real``)
-    on the shared benchmark's real pages."""
-    tmp = tmp / ("real" if real else "generated")
+    on the shared benchmark's real pages: each served by ``--outlets`` outlets, or
+    (``syndicated``) as 3 slightly different copies on 12 outlets of one feed each, crawled
+    without topics."""
+    tmp = tmp / ("syndicated" if syndicated else "real" if real else "generated")
     tmp.mkdir()
     web = tmp / "web"
-    if real:
+    if real and syndicated:
+        keys = len(json.loads((real / "ground-truth.json").read_text()))
+        shape = {"outlets": SYNDICATED["outlets"], "articles": keys * SYNDICATED["copies"],
+                 "feeds_per_outlet": SYNDICATED["feeds_per_outlet"]}  # fmt: skip
+        args = argparse.Namespace(**{**vars(args), **shape})
+        manifest = newsweb.generate_real(web, real, args.outlets, args.articles,
+                                         args.feeds_per_outlet, args.port,
+                                         mark_copies=True)  # fmt: skip
+        label = (f"{manifest['pages']} real pages, {manifest['copies']} marked copies each on "
+                 f"different outlets, no topics")  # fmt: skip
+    elif real:
         manifest = newsweb.generate_real(web, real, args.outlets, args.articles,
                                          args.feeds_per_outlet, args.port)  # fmt: skip
         label = (f"{manifest['pages']} real pages, {manifest['copies']} copies each "
@@ -286,7 +308,7 @@ def throughput(args: argparse.Namespace, tmp: Path, real: Path | None) -> None:
     server = start_server(web, args.port, args.outlets)
     try:
         feeds = tmp / "feeds.yaml"
-        feeds_yaml(feeds, manifest["feeds"])
+        feeds_yaml(feeds, manifest["feeds"], topics=not syndicated)
         # each round times the crawl and its references back to back, and the ratios are taken
         # within a round: this machine's speed drifts by tens of percent over minutes
         for round_ in range(1, args.repeat + 1):
@@ -391,6 +413,10 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--only-real", action="store_true", help="skip the generated web")
     parser.add_argument(
+        "--no-syndicated", action="store_true",
+        help="skip the third web (the real pages as 3 marked copies on 12 one-feed outlets)",
+    )  # fmt: skip
+    parser.add_argument(
         "--repeat", type=int, default=1, help="rounds of crawl and references; medians printed"
     )
     parser.add_argument(
@@ -407,6 +433,8 @@ def main() -> None:
             throughput(args, Path(tmp), None)
         if real:
             throughput(args, Path(tmp), real)
+            if not args.no_syndicated:
+                throughput(args, Path(tmp), real, syndicated=True)
         if args.recrawl_feeds:
             recrawl(args, Path(tmp))
 

@@ -203,6 +203,7 @@ def generate(
 
 # Tags that name a page's original address: a copy served here must not claim it, or every copy
 # of a page would be one article at the origin's URL.
+_PARAGRAPH = re.compile(rb"<p\b[^>]*>", re.IGNORECASE)
 _ORIGIN_TAGS = re.compile(
     rb"<link\b[^>]*\brel=[\"']?canonical\b[^>]*>|<meta\b[^>]*\bproperty=[\"']?og:url\b[^>]*>",
     re.IGNORECASE,
@@ -212,13 +213,15 @@ _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 def generate_real(
     out: Path, pages: Path, outlets: int, articles: int, feeds_per_outlet: int, port: int,
-    seed: int = 11,
+    seed: int = 11, mark_copies: bool = False,
 ) -> dict:  # fmt: skip
     """A web of real article pages: the shared extraction benchmark's pages (``pages``:
     html/<key>.html.gz and ground-truth.json), each served by several outlets until there are
     about ``articles`` of them, as syndicated copy is. The pages are served byte for byte, as
     ``text/html`` with no charset (the page's own declaration decides), minus the tags that
-    give their original address (canonical link, og:url); the truth is the benchmark's."""
+    give their original address (canonical link, og:url); the truth is the benchmark's.
+    ``mark_copies`` prefixes each copy's paragraphs with a short marker (``[2] ``), so the
+    copies differ slightly, as outlets' versions of wire copy do."""
     rng = random.Random(seed)
     start = datetime(2024, 5, 20, tzinfo=timezone.utc)
     ground = json.loads((pages / "ground-truth.json").read_text())
@@ -244,7 +247,8 @@ def generate_real(
             }
             path = out / outlet_host(o) / art["url"].split(f":{port}/", 1)[1]
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(page)
+            marked = rb"\g<0>" + f"[{c + 1}] ".encode()  # after each <p ...>
+            path.write_bytes(_PARAGRAPH.sub(marked, page) if mark_copies else page)
             per_outlet[o].append(art)
             truth[art["url"]] = body
     feeds = []
