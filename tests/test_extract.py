@@ -60,7 +60,9 @@ def test_real_pages_quality_floor():
     assert precision > 0.9 and recall > 0.9, (precision, recall)
 
 
-@pytest.mark.skipif(not BENCH.exists(), reason="../shared/benchmarks not beside the repo")
+@pytest.mark.skipif(
+    not BENCH.exists(), reason="the extraction benchmark is not beside the repository"
+)
 def test_a_fragment_from_precision_mode_gets_a_second_opinion():
     """barrons.com: precision mode keeps only the reprint notice; the default mode's body wins."""
     truth = json.loads((BENCH / "ground-truth.json").read_text())

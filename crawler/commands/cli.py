@@ -1,7 +1,7 @@
 """The ``newsmon`` command: parse arguments, call one function, print its result.
 
 Every failure a user can cause ends here as one ``newsmon: error: ...`` line and the exit status
-CONTRACT.md promises (2 bad usage or configuration, 75 lock held, 1 the command failed).
+docs/contract.md promises (2 bad usage or configuration, 75 lock held, 1 the command failed).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Turning rows into what users read: JSON records per CONTRACT.md, and terminal tables.
+"""Turning rows into what users read: JSON records per docs/contract.md, and terminal tables.
 
 Read-side only; nothing here writes.
 """
