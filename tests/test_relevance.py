@@ -173,3 +173,22 @@ def test_lead_of_an_unspaced_text_is_cut_by_letters():
     far = "报道称，" * 40 + "美国阻止乌克兰使用远程导弹打击俄罗斯境内目标。"
     assert scorer.score("标题", None, near).relevant
     assert not scorer.score("标题", None, far).relevant
+
+
+def test_shipped_topic_keeps_out_war_news_and_other_senses_of_its_words():
+    """The probes that once all scored relevant (issue #20): other missiles, war news inside
+    Russia, "permission" and "Taurus" in other senses; beside them, a delivery of a long-range
+    missile is coverage of the debate."""
+    config = load_config(REPO / "feeds.yaml")
+    scorer = Scorer(config.topics, lead_words=config.defaults.relevance_lead_words)
+    off = [
+        "North Korea launches long-range missile into the sea, Japan says",
+        "Drone attack sets oil refinery ablaze in Russia's Belgorod region, governor says",
+        "Russia bans football fans from stadiums after an attack on a referee",
+        "Taurus Investment wins permit for new office tower in Frankfurt",
+        "Danish F-16 pilots get permission to fly over Copenhagen for the air show",
+    ]
+    for text in off:
+        assert not scorer.score(text, None, text).relevant, text
+    on = "Britain is sending long-range Storm Shadow missiles to Ukraine, Wallace says"
+    assert scorer.score(on, None, on).relevant
