@@ -21,16 +21,22 @@ def _scrapy(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_scrapy_list_and_crawl(server, tmp_path):
-    listed = _scrapy("list", env={})
-    assert listed.returncode == 0 and {"feeds", "newsmon", "sitemaps"} <= set(listed.stdout.split())
-
+def _one_feed_site(server, tmp_path) -> tuple:
+    """One outlet with an Atom feed of two articles on the test server: (database, the
+    environment that points plain Scrapy at it and at its feeds.yaml)."""
     site, resources = sitegen.build(server.base_url, {"solo": "atom"}, per_outlet=2)
     server.resources.update(resources)
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text(sitegen.feeds_yaml(server.base_url, site))
     db = tmp_path / "news.db"
-    env = {"NEWSMON_DB": str(db), "NEWSMON_FEEDS": str(feeds)}
+    return db, {"NEWSMON_DB": str(db), "NEWSMON_FEEDS": str(feeds)}
+
+
+def test_scrapy_list_and_crawl(server, tmp_path):
+    listed = _scrapy("list", env={})
+    assert listed.returncode == 0 and {"feeds", "newsmon", "sitemaps"} <= set(listed.stdout.split())
+
+    db, env = _one_feed_site(server, tmp_path)
     result = _scrapy(
         "crawl", "feeds", "-s", "AUTOTHROTTLE_START_DELAY=0.05", "-s", "LOG_LEVEL=WARNING", env=env
     )
@@ -97,12 +103,7 @@ def test_scrapy_crawl_refuses_to_run_while_another_crawl_holds_the_lock(server, 
     ran anyway beside the other one, polling feeds and storing articles with no crawl_runs row."""
     from crawler.fetch.lock import CrawlLock
 
-    site, resources = sitegen.build(server.base_url, {"solo": "atom"}, per_outlet=2)
-    server.resources.update(resources)
-    feeds = tmp_path / "feeds.yaml"
-    feeds.write_text(sitegen.feeds_yaml(server.base_url, site))
-    db = tmp_path / "news.db"
-    env = {"NEWSMON_DB": str(db), "NEWSMON_FEEDS": str(feeds)}
+    db, env = _one_feed_site(server, tmp_path)
     with CrawlLock(db):
         result = _scrapy("crawl", "feeds", "-s", "LOG_LEVEL=WARNING", env=env)
     assert result.returncode == 1, result.stderr

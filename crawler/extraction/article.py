@@ -203,7 +203,7 @@ def from_entry(
         outlet=outlet,
         title=entry.title,
         author=author(None, entry.author, [outlet] if outlet else []),
-        published_at=entry.published_at,
+        published_at=published(None, entry.published_at),
         lang=detect_language(
             f"{entry.title or ''}. {entry.summary or ''}", declared=_first(entry.lang, feed_lang)
         ),
