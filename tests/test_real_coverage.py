@@ -46,9 +46,9 @@ def test_corpus_is_real_coverage_of_the_allowed_years():
 def test_relevance_on_real_coverage_in_listed_and_unlisted_languages(figures):
     rel = figures["relevance_all"]
     precision, recall = rel["ALL"][:2]
-    assert precision >= 0.92 and recall >= 0.86, rel["ALL"]
+    assert precision >= 0.92 and recall >= 0.88, rel["ALL"]
     # languages the topic had no terms for before the multilingual groups: 0.11 recall then
-    assert rel["unlisted"][1] >= 0.78, rel["unlisted"]
+    assert rel["unlisted"][1] >= 0.80, rel["unlisted"]
     assert set(rel) - {"ALL", "listed", "unlisted"} - LISTED  # unlisted languages are scored
     # negatives that contain the topic's words (war news in Russia, missiles elsewhere) mostly
     # stay out: a topic of single words would let most of them in
@@ -58,7 +58,7 @@ def test_relevance_on_real_coverage_in_listed_and_unlisted_languages(figures):
 
 def test_stories_on_real_coverage(figures):
     p, r, f1 = figures["stories_all"]
-    assert f1 >= 0.62 and p >= 0.75, (p, r, f1)
+    assert f1 >= 0.63 and p >= 0.75, (p, r, f1)
     together, pairs = figures["crosslang_all"]
     assert pairs > 1000 and together / pairs >= 0.38
 
