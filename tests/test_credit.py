@@ -294,6 +294,37 @@ def test_attribution_deep_in_a_long_text_among_bare_mentions():
             "iDNES.cz",
             "CNN",
         ),
+        # an elided article or German quotes before the name, "reports NAME", "quoted as saying
+        # by" (Open, Dayfr, Der Spiegel, Pledge Times; 2022-2025)
+        (
+            "Poi Putin, citato dall’agenzia di stampa russa Tass, ha specificato che se"
+            " l’Occidente invierà missili a lungo raggio a Kiev, Mosca reagirà.",
+            "Open",
+            "TASS",
+        ),
+        (
+            "Die Russen versprachen, dass dies nicht so bleiben werde, notiert l’AFP.",
+            "Dayfr",
+            "AFP",
+        ),
+        (
+            "Er lehnte es ab, einen Bericht des »Wall Street Journal« zu kommentieren, wonach"
+            " die USA die Raketenwerfer verändert hätten.",
+            "Der Spiegel",
+            "The Wall Street Journal",
+        ),
+        (
+            "Zelensky would not use the F-16 fighters to advance into Russia. On Sunday, May 21,"
+            " reports TASS.",
+            "Pledge Times",
+            "TASS",
+        ),
+        (
+            "“The missiles will allow Ukraine to push back Russian troops,” he was quoted as"
+            " saying by the BBC.",
+            "Pledge Times",
+            "BBC",
+        ),
         # a title or a name that only looks like a byline is no credit
         ("According to Prime Minister Donald Tusk, the drones came from Belarus.", "TVN24", None),
         ("The minister spoke. Reuters, the agency, was not at the meeting.", "BBC", None),

@@ -278,7 +278,7 @@ BEFORE = [
     r"наводить", r"obtained by", r"полученн(?:ом|ому|ым)", r"опубликован[оа]?", r"riferito al",
     r"dilaporkan", r"sebagaimana dilaporkan", r"écrit", r"écrivent", r"riportat[oa] dal?",
     r"kaynak\s*:", r"zdroj:", r"forrás:", r"źródło:", r"izvor:", r"sdělil[ao]?", r"řekl[ao]?",
-    r"предаде", r"speaking with",
+    r"предаде", r"speaking with", r"reports", r"quoted as saying by", r"dichiarazione all[ae]",
 ]  # fmt: skip
 # Phrases that, right after a source's name, attribute the news to it.
 AFTER = [
@@ -366,7 +366,8 @@ def build_gazetteer(extra_outlets: Iterable[str] = ()) -> Gazetteer:
         # up to four words (no punctuation) may stand between: "laut einem Bericht des
         # US-Magazins Politico", "according to officials who spoke to Politico"; the nearest
         # name wins ("повідомляють Politico та AP" credits Politico)
-        rf"(?:\b(?:{before})\s+(?:[^\s.,;:!?()\"«»„“”‘’]+\s+){{0,5}}?[\"«„“‘]?(?P<b>{alternation})\b)"
+        rf"(?:\b(?:{before})\s+(?:[^\s.,;:!?()\"«»„“”‘]+\s+){{0,5}}?(?:l['’])?[\"«»„“‘]?"
+        rf"(?P<b>{alternation})\b)"
         # "Politico reported", "WSJ'nin haberine göre" (a suffix glued on), "Politico, which
         # first reported"
         rf"|(?:(?<![\w-])[\"«„“]?(?P<a>{alternation})(?:['’]\w{{1,5}})?[\"»“”]?,?"
