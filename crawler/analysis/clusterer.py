@@ -180,9 +180,7 @@ class Clusterer:
             )
         else:
             counts_dict, sig, credit = pre
-        counts = Counter(counts_dict)
-        if art["relevant"]:
-            counts.update(concept_features(json.loads(art["matched_terms"] or "[]"), self.concepts))
+        counts = self._counts(counts_dict, art)
         values = hash_values(sig) if sig is not None else None
 
         # 1. copies: the earliest article among the near-duplicates' roots
@@ -242,7 +240,8 @@ class Clusterer:
         self._df_cache.clear()
 
     def _counts(self, counts: dict[str, int], art: dict[str, Any]) -> Counter[str]:
-        """An article's features as :meth:`process` vectorises them: with its concepts."""
+        """An article's story features with its concepts (those of a relevant article only): the
+        same counts for the document frequencies of a batch and for its vector."""
         out = Counter(counts)
         if art["relevant"]:
             out.update(concept_features(json.loads(art["matched_terms"] or "[]"), self.concepts))
