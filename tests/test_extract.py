@@ -71,3 +71,41 @@ def test_a_fragment_from_precision_mode_gets_a_second_opinion():
     text = extract(page, truth[key]["url"]).text
     assert len(text) > 2000
     assert "cut full-year sales growth guidance" in text
+
+
+METADATA_FIELDS = ("title", "author", "url", "date", "sitename", "description")
+
+
+def _trafilatura_pages() -> list[tuple[str | None, bytes]]:
+    rng = random.Random(5)
+    arts = [sitegen.make_article(rng, "o", i, ["news"]) for i in range(3)]
+    pages = [(None, sitegen.page_html(arts[0], "http://127.0.0.1:1", rng, arts[1:]).encode())]
+    if BENCH.exists():
+        truth = json.loads((BENCH / "ground-truth.json").read_text())
+        for key in sorted(truth)[::9]:
+            page = gzip.decompress((BENCH / "html" / f"{key}.html.gz").read_bytes())
+            pages.append((truth[key]["url"], page))
+    return pages
+
+
+def test_trimmed_metadata_is_trafilaturas_own():
+    """trafilatura_metadata skips only what newsmon discards (categories, tags, licence, host
+    name): every
+    field kept is what trafilatura's extract_metadata gives, with the same author blacklist.
+    Fails when a trafilatura release changes its metadata steps."""
+    from trafilatura.metadata import extract_metadata
+    from trafilatura.settings import set_date_params
+    from trafilatura.utils import load_html
+
+    from crawler.extraction.extract import trafilatura_metadata
+
+    pages = _trafilatura_pages()
+    compared = 0
+    for url, page in pages:
+        blacklist = {"Reuters", "Outlet"}
+        ours = trafilatura_metadata(load_html(page), url, blacklist)
+        theirs = extract_metadata(load_html(page), url, set_date_params(True), True, blacklist)
+        for name in METADATA_FIELDS:
+            assert getattr(ours, name) == getattr(theirs, name), (url, name)
+        compared += 1
+    assert compared == len(pages) and (compared > 20 or not BENCH.exists())

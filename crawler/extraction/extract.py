@@ -139,37 +139,78 @@ def extract(page: str | bytes, url: str | None = None, outlet: str | None = None
     meta = structured.read(tree, url, blocks=blocks, article=article)
     stated_size = _stated_size(article)
     names = meta.site_names + ([outlet] if outlet else [])
-    # trafilatura looks for a byline in the page when the meta author is the publisher itself
+    # trafilatura looks for a byline in the page when the meta author is the publisher itself;
+    # read before extraction, in the order trafilatura's own with_metadata=True reads it
+    found = trafilatura_metadata(tree, url, _blacklist(names))
     doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, author_blacklist=_blacklist(names), **TRAFILATURA_OPTIONS
+        tree, url=url or found.url, with_metadata=False, **TRAFILATURA_OPTIONS
     )
     text = (doc.text or "") if doc is not None else ""
     short = len(text) < SHORT_TEXT
     if short or doc is None or _cut_short(text, stated_size):
-        second = _default_mode(page, url, with_metadata=doc is None)
+        second = _default_mode(page, url or found.url)
         second_text = (second.text or "") if second is not None else ""
         if short and len(second_text) >= SECOND_OPINION_RATIO * max(len(text), 1):
             text = second_text
         elif not short and _closer(text, second_text, stated_size):
             text = second_text
-        if doc is None:
-            doc = second  # its title, author, date and site name rather than none at all
-    title = structured.best_headline(
-        meta.headlines + [doc.title if doc and doc.title else ""], names
-    )
-    text_day = (doc.date or None) if doc is not None else None
-    moment = structured.publication(meta.stated, meta.unmarked, url, text_day)
-    sitename = (doc.sitename if doc is not None else None) or next(iter(meta.site_names), None)
+    title = structured.best_headline(meta.headlines + [found.title or ""], names)
+    moment = structured.publication(meta.stated, meta.unmarked, url, found.date or None)
     return Extracted(
         title=title,
-        author=_author(meta, doc.author if doc is not None else None, names),
+        author=_author(meta, found.author, names),
         published_at=moment.iso() if moment is not None else None,
-        lang=lang or ((doc.language or None) if doc is not None else None),
+        lang=lang,
         canonical_url=canonical,
-        sitename=sitename or None,
-        description=((doc.description if doc is not None else None) or meta.description) or None,
-        text=_drop_title(text, title, *meta.headlines, doc.title if doc is not None else None),
+        sitename=found.sitename or next(iter(meta.site_names), None) or None,
+        description=(found.description or meta.description) or None,
+        text=_drop_title(text, title, *meta.headlines, found.title),
     )
+
+
+def trafilatura_metadata(
+    tree: lxml_html.HtmlElement, url: str | None, author_blacklist: set[str]
+) -> Any:
+    """trafilatura's ``extract_metadata`` without the categories, tags, licence and host name,
+    which newsmon does not keep: the first three search every link of the page, 3-4 ms of a
+    page's ~20 ms (the shared extraction benchmark's pages and the crawl benchmark's generated
+    ones). Same steps, same order, same functions otherwise; ``tests/test_extract.py`` compares
+    the two."""
+    from trafilatura import metadata as tm
+    from trafilatura.settings import set_date_params
+
+    found = tm.examine_meta(tree)
+    if found.author and " " not in found.author:
+        found.author = None
+    try:
+        found = tm.extract_meta_json(tree, found)
+    except Exception:  # as trafilatura does: bugs in its JSON-LD reading cost only that
+        pass
+    if not found.title:
+        found.title = tm.extract_title(tree)
+    if found.author and author_blacklist:
+        found.author = tm.check_authors(found.author, author_blacklist)
+    if not found.author:
+        found.author = tm.extract_author(tree)
+    if found.author and author_blacklist:
+        found.author = tm.check_authors(found.author, author_blacklist)
+    if not found.url:
+        found.url = tm.extract_url(tree, url)
+    date_params = set_date_params(True)  # trafilatura's default: EXTENSIVE_DATE_SEARCH = on
+    date_params["url"] = found.url
+    found.date = tm.find_date(tree, **date_params)
+    if not found.sitename:
+        found.sitename = tm.extract_sitename(tree)
+    if found.sitename:
+        found.sitename = found.sitename.lstrip("@")
+        if found.sitename and "." not in found.sitename and not found.sitename[0].isupper():
+            found.sitename = found.sitename.title()
+    elif found.url:
+        domain = tm.META_URL.match(found.url)
+        if domain:
+            found.sitename = domain[1]
+    found.clean_and_trim()
+    return found
 
 
 def _author(meta: structured.PageMeta, found: str | None, names: list[str]) -> str | None:
@@ -218,7 +259,7 @@ def _blacklist(names: list[str]) -> set[str]:
     return out
 
 
-def _default_mode(page: str | bytes, url: str | None, with_metadata: bool) -> Any:
+def _default_mode(page: str | bytes, url: str | None) -> Any:
     """trafilatura's default (balanced) settings with its fallback extractors, on a fresh tree."""
     import trafilatura
     from trafilatura.utils import load_html
@@ -227,7 +268,7 @@ def _default_mode(page: str | bytes, url: str | None, with_metadata: bool) -> An
     if tree is None:
         return None
     options = {**TRAFILATURA_OPTIONS, "favor_precision": False, "fast": False}
-    return trafilatura.bare_extraction(tree, url=url, with_metadata=with_metadata, **options)
+    return trafilatura.bare_extraction(tree, url=url, with_metadata=False, **options)
 
 
 def _drop_title(text: str, *titles: str | None) -> str:
