@@ -96,6 +96,13 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
+# Scrapy's meta-refresh redirects, read from the page's head instead of its whole decoded body
+# (crawler/middlewares.py says why); same order as Scrapy's own
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
+}
+
 # -- pipeline: extract -> store; scoring, dedup and stories in one batch when the crawl ends ----
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # top to bottom; a role is a package under crawler/ (or a top-level module of it), or storage
 LAYERS = [
     {"commands", "web"},
-    {"spiders", "pipelines", "extensions", "settings"},  # the Scrapy parts
+    {"spiders", "pipelines", "middlewares", "extensions", "settings"},  # the Scrapy parts
     {"distributed"},
     {"extraction"},
     {"fetch"},
