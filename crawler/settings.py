@@ -56,12 +56,17 @@ NEWSMON_FEED_PATHS = [
 NEWSMON_REDIS_PREFIX = "newsmon"
 NEWSMON_REDIS_IDLE_TIMEOUT = 300
 NEWSMON_REDIS_SETTLE = 10
+NEWSMON_REDIS_SOURCE_BATCH = 8  # sources a distributed worker takes at a time
 NEWSMON_WORKER_IDLE_EXIT = 0
 
 # -- fetching ----------------------------------------------------------------------------------
 USER_AGENT = "newsmon/0.1 (news-monitoring crawler; polls public feeds, obeys robots.txt)"
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 32
+# Across all hosts: a request waiting out its host's delay counts against it, and a crawl of
+# 1,000 unchanged feeds on 100 outlets spent half its time with 32 such requests and the other
+# outlets waiting (9-10 s; 6.6-7.6 s at 128). Each host's own pace is the next two settings
+# and AutoThrottle's, unchanged.
+CONCURRENT_REQUESTS = 128
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0
 AUTOTHROTTLE_ENABLED = True

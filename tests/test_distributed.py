@@ -78,7 +78,8 @@ def worker(redis_url: str, idle_exit: int = 8) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "crawler", "worker", "--redis", redis_url,
          "--idle-exit", str(idle_exit),
-         *FAST, "-s", "NEWSMON_EXTRACT_PROCESSES=1", "-s", "CONCURRENT_REQUESTS=2"],
+         *FAST, "-s", "NEWSMON_EXTRACT_PROCESSES=1", "-s", "CONCURRENT_REQUESTS=2",
+         "-s", "NEWSMON_REDIS_SOURCE_BATCH=1"],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -21,7 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from crawler.config import load_config
+from crawler.config import Config, load_config
 from crawler.extensions import take_crawl_lock
 from crawler.extraction import article as articles
 from crawler.extraction.pages import PageItem
@@ -85,7 +85,13 @@ class SourceSpider(scrapy.Spider):
         settings = crawler.settings
         if cls.uses_store:  # first: a crawl that may not run opens nothing
             take_crawl_lock(crawler, spider)
-        spider.config = load_config(settings.get("NEWSMON_FEEDS")) if cls.uses_store else None
+        # ``newsmon crawl`` passes the feeds.yaml it has read and checked; plain ``scrapy crawl``
+        # does not
+        given: Config | None = kwargs.get("config")
+        if not cls.uses_store:
+            spider.config = None
+        else:
+            spider.config = given if given is not None else load_config(settings["NEWSMON_FEEDS"])
         spider.store = Store(settings.get("NEWSMON_DB")) if cls.uses_store else None
         spider.only = set(settings.getlist("NEWSMON_ONLY"))
         spider.poll_all = settings.getbool("NEWSMON_ALL")

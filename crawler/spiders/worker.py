@@ -54,7 +54,7 @@ class WorkerSpider(SourceSpider):
     # -- work in --------------------------------------------------------------------------
 
     def next_sources(self) -> Iterator[scrapy.Request]:
-        batch = max(1, self.settings.getint("CONCURRENT_REQUESTS") // 4)
+        batch = max(1, self.settings.getint("NEWSMON_REDIS_SOURCE_BATCH"))
         with self.server.pipeline() as pipe:
             pipe.lrange(self.keys["sources"], 0, batch - 1)
             pipe.ltrim(self.keys["sources"], batch, -1)
