@@ -112,7 +112,9 @@ CPU_EVERY, MEMORY_EVERY = 0.1, 0.5
 
 
 def timed(cmd: list[str], cwd: Path) -> dict:
-    """Run a command; wall seconds, CPU seconds of it and all its descendants, peak tree PSS.
+    """Run a command; wall seconds, CPU seconds of it and all its descendants, peak tree PSS, and
+    the CPU by process as sampled (``roles``: the command itself, its children, their children;
+    for a crawl: the crawl process, the forkserver, the extraction workers).
 
     The command's own CPU, and that of the children it waits for, comes from getrusage. The
     rest is sampled from /proc: the extraction workers are forked by a forkserver that nobody
@@ -122,7 +124,9 @@ def timed(cmd: list[str], cwd: Path) -> dict:
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
     peak = [0]
+    own = [0.0]  # the command's own CPU, as last sampled
     cpu: dict[int, float] = {}  # sampled CPU of the descendants getrusage will not see
+    parents: dict[int, int] = {}
     children: set[int] = set()  # the command's own children, ever
     alive_children: set[int] = set()  # those alive at the last sample
 
@@ -136,7 +140,10 @@ def timed(cmd: list[str], cwd: Path) -> dict:
                 peak[0] = max(peak[0], sum(r[2] for r in rows))
             alive_children.clear()
             for pid, parent, _, seconds in rows:
-                if pid != proc.pid:
+                parents[pid] = parent
+                if pid == proc.pid:
+                    own[0] = max(own[0], seconds)
+                else:
                     cpu[pid] = max(cpu.get(pid, 0.0), seconds)
                     if parent == proc.pid:
                         children.add(pid)
@@ -156,7 +163,15 @@ def timed(cmd: list[str], cwd: Path) -> dict:
                    if pid not in children or pid in alive_children)  # fmt: skip
     if proc.returncode != 0:
         raise SystemExit(f"{cmd[2:5]} failed ({proc.returncode}): {err[-2000:]}")
-    return {"wall": wall, "cpu": waited + orphaned, "peak": peak[0], "stdout": out, "stderr": err}
+    roles = {"command": own[0], "children": 0.0, "grandchildren": 0.0, "workers": 0}
+    for pid, seconds in cpu.items():
+        if parents.get(pid) == proc.pid:
+            roles["children"] += seconds
+        else:
+            roles["grandchildren"] += seconds
+            roles["workers"] += 1
+    return {"wall": wall, "cpu": waited + orphaned, "peak": peak[0], "stdout": out, "stderr": err,
+            "roles": roles}  # fmt: skip
 
 
 def server_stats(port: int, reset: bool = False) -> dict:
@@ -336,7 +351,8 @@ def throughput(
             whole = ceiling_per_page(pages, feeds, page_type)
             shares["whole"].append(rate / whole)
             print(f"ceiling of the pool's whole work per page (extraction, language, clustering "
-                  f"inputs; {CORES} processes, no network): {whole:.1f} articles/s; newsmon "
+                  f"inputs; {CORES} processes, no network): {whole:.1f} articles/s "
+                  f"({CORES * 1000 / whole:.1f} ms of CPU a page); newsmon "
                   f"reaches {rate / whole:.0%} of it {settings_note()}")  # fmt: skip
             if not args.no_peer:
                 peer_rate, peer_n, peer_matched, peer_f1 = peer(tmp, manifest["feeds"], truth)
@@ -376,6 +392,11 @@ def crawl_round(
           f"peak memory (PSS of the tree) {first['peak'] / 2**20:.0f} MB; "
           f"extraction P {ours_f1[0]:.3f} R {ours_f1[1]:.3f} F1 {ours_f1[2]:.3f} "
           f"{settings_note()}")  # fmt: skip
+    roles = first["roles"]
+    print(f"  CPU by process, sampled: crawl process {roles['command']:.1f} s, forkserver and "
+          f"resource tracker {roles['children']:.1f} s, {roles['workers']} extraction workers "
+          f"{roles['grandchildren']:.1f} s ({roles['grandchildren'] / max(n, 1) * 1000:.1f} ms "
+          f"a page)")  # fmt: skip
     print(f"  {first['stdout'].strip()}")
     if round_ == 1:
         server_stats(args.port, reset=True)
