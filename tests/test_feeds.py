@@ -59,3 +59,24 @@ def test_atom_and_rss1():
 def test_not_a_feed(body):
     with pytest.raises(FeedError, match="not an RSS or Atom feed"):
         parse_feed(body, "https://x.test/feed")
+
+
+def test_html_summaries_become_plain_text_links_and_entities_included():
+    """feedparser is told not to rewrite relative links inside summaries (newsmon keeps their
+    text only): the text, with its entities decoded, is what is stored, in RSS and Atom alike."""
+    html = "&lt;p&gt;Read &lt;a href=&quot;/more?a=1&amp;amp;b=2&quot;&gt;the report&lt;/a&gt;"
+    html += " &amp;amp; its &lt;img src=&quot;../x.png&quot;/&gt;annex&lt;/p&gt;"
+    rss = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>T</title>"
+        f"<item><title>A</title><link>/a/1</link><description>{html}</description></item>"
+        "</channel></rss>"
+    ).encode()
+    atom = (
+        "<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom' xml:base='http://h.test/s/'>"
+        "<title>T</title><entry><title>A</title><link href='a/1'/><id>x</id>"
+        f"<summary type='html'>{html}</summary></entry></feed>"
+    ).encode()
+    for body, link in ((rss, "http://h.test/a/1"), (atom, "http://h.test/s/a/1")):
+        entry = parse_feed(body, "http://h.test/feed.xml").entries[0]
+        assert entry.summary == "Read the report & its annex"
+        assert entry.link == link

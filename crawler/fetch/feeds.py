@@ -79,7 +79,13 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     headers = {}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
+    # Summaries and titles are stored as plain text (strip_html): feedparser's sanitising, and its
+    # rewriting of relative links inside their HTML, would be undone; skipping the rewriting cut
+    # parsing from 14.7-17.9 to 10.3-11.1 ms a feed (32 feeds of the crawl benchmark, full HTML
+    # summaries), the same entries after strip_html
+    parsed = feedparser.parse(
+        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
     version = parsed.get("version") or ""
     if not version and not parsed.entries:
         reason = parsed.get("bozo_exception")
