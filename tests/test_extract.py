@@ -90,9 +90,8 @@ def _trafilatura_pages() -> list[tuple[str | None, bytes]]:
 
 def test_trimmed_metadata_is_trafilaturas_own():
     """trafilatura_metadata skips only what newsmon discards (categories, tags, licence, host
-    name): every
-    field kept is what trafilatura's extract_metadata gives, with the same author blacklist.
-    Fails when a trafilatura release changes its metadata steps."""
+    name): every field kept is what trafilatura's extract_metadata gives, with the same author
+    blacklist. Fails when a trafilatura release changes its metadata steps."""
     from trafilatura.metadata import extract_metadata
     from trafilatura.settings import set_date_params
     from trafilatura.utils import load_html
