@@ -106,7 +106,7 @@ class Store:
                     updates.append([*values, known[src["url"]]])
                 else:
                     inserts.append([src["url"], now, *values])
-                    known[src["url"]] = -1  # listed twice: inserted once
+                    known[src["url"]] = -1  # a URL listed twice is inserted once; no row has id -1
             sets = ", ".join(f"[{k}] = ?" for k in names)
             self.db.conn.executemany(f"UPDATE feeds SET {sets} WHERE id = ?", updates)
             columns = ", ".join(f"[{k}]" for k in ("url", "added_at", *names))
